@@ -1,0 +1,50 @@
+# govcat — every target installs what it needs into .venv/ on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+CATALOG ?= catalog
+
+.PHONY: site serve test test-fast bench bench-large lint format validate clean install
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(UV) sync --locked --quiet
+	@touch $@
+
+site: install ## build the demo catalog's site into site/
+	$(BIN)/govcat build --catalog $(CATALOG)
+	@echo "Open site/index.html, or run 'make serve' and browse http://127.0.0.1:8000/"
+
+serve: install ## preview the site with live reload
+	$(BIN)/govcat serve --catalog $(CATALOG)
+
+validate: install
+	$(BIN)/govcat validate $(CATALOG)
+
+test: install ## run the whole suite (unit, CLI, end-to-end, browser)
+	$(BIN)/python -m pytest -n 2
+
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -m "not slow and not browser"
+
+bench: install ## benchmarks at 100 and 1,000 models; writes benchmarks/results.md
+	$(BIN)/python -m benchmarks.run
+
+bench-large: install ## benchmarks at 10,000 models and 100M monitoring rows
+	$(BIN)/python -m benchmarks.run --large
+
+lint: install
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/ruff format --check generator tests benchmarks
+
+format: install
+	$(BIN)/ruff check --fix generator tests benchmarks
+	$(BIN)/ruff format generator tests benchmarks
+
+clean:
+	rm -rf build site .pytest_cache
