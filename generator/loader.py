@@ -100,7 +100,12 @@ class Document:
         return self._values.get((), (1, 1))
 
     def problem(
-        self, loc: Iterable[str | int], rule: str, message: str, *, key: bool = False,
+        self,
+        loc: Iterable[str | int],
+        rule: str,
+        message: str,
+        *,
+        key: bool = False,
         severity: str = "error",
     ) -> Problem:
         """A `Problem` located at `loc` in this document."""
@@ -122,11 +127,16 @@ def load_document(path: Path, *, shown_as: str | None = None) -> Document:
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise LoadError(Problem(shown, None, None, "file-unreadable", str(error.strerror))) from None
+        raise LoadError(
+            Problem(shown, None, None, "file-unreadable", str(error.strerror))
+        ) from None
     if size > MAX_FILE_BYTES:
         raise LoadError(
             Problem(
-                shown, None, None, "file-too-large",
+                shown,
+                None,
+                None,
+                "file-too-large",
                 f"file is {size:,} bytes; a card may be at most {MAX_FILE_BYTES:,} bytes — "
                 "keep long documents in the linked repository and link to them",
             )
@@ -157,7 +167,10 @@ def _decode(raw: bytes, shown: str) -> str:
         line, col = _line_col(raw[: error.start].decode("utf-8", "replace"), error.start)
         raise LoadError(
             Problem(
-                shown, line, col, "file-encoding",
+                shown,
+                line,
+                col,
+                "file-encoding",
                 f"byte 0x{raw[error.start]:02x} is not valid UTF-8; save the file as UTF-8",
             )
         ) from None
@@ -166,7 +179,10 @@ def _decode(raw: bytes, shown: str) -> str:
         line, col = _line_col(text, bad.start())
         raise LoadError(
             Problem(
-                shown, line, col, "file-control-character",
+                shown,
+                line,
+                col,
+                "file-control-character",
                 f"control character U+{ord(bad.group()):04X} is not allowed in a YAML file; "
                 "remove it",
             )
@@ -205,7 +221,8 @@ class _Builder:
         problem = error.problem or "invalid YAML"
         if mark is not None and text[mark.index : mark.index + 1] == "\t":
             return self.fail(
-                mark, "yaml-tab-indent",
+                mark,
+                "yaml-tab-indent",
                 "a tab character is used for indentation; YAML needs spaces",
             )
         context = f" ({error.context})" if error.context else ""
@@ -238,7 +255,10 @@ class _Builder:
                 if key in container:
                     self.problems.append(
                         Problem(
-                            self.shown, frame[5][0], frame[5][1], "yaml-duplicate-key",
+                            self.shown,
+                            frame[5][0],
+                            frame[5][1],
+                            "yaml-duplicate-key",
                             f"key '{key}' appears more than once in this mapping; "
                             "the last one would silently win — keep one",
                         )
@@ -270,7 +290,8 @@ class _Builder:
                 self._check_tag(event)
                 if len(stack) >= MAX_DEPTH:
                     raise self.fail(
-                        event.start_mark, "yaml-too-deep",
+                        event.start_mark,
+                        "yaml-too-deep",
                         f"nesting deeper than {MAX_DEPTH} levels; a card is never this deep",
                     )
                 loc = self._child_loc(stack) if (track or stack) else ()
@@ -284,7 +305,8 @@ class _Builder:
             elif kind is yaml.AliasEvent:
                 if event.anchor not in anchors:
                     raise self.fail(
-                        event.start_mark, "yaml-alias",
+                        event.start_mark,
+                        "yaml-alias",
                         f"alias *{event.anchor} refers to no finished anchor "
                         "(undefined or recursive)",
                     )
@@ -292,12 +314,15 @@ class _Builder:
                 self.nodes += size
                 if self.nodes > MAX_NODES:
                     raise self.fail(
-                        event.start_mark, "yaml-alias-limit",
+                        event.start_mark,
+                        "yaml-alias-limit",
                         f"aliases expand to more than {MAX_NODES:,} values; "
                         "write the values out instead of nesting aliases",
                     )
                 if stack and type(stack[-1][0]) is dict and stack[-1][2] is None:
-                    raise self.fail(event.start_mark, "yaml-complex-key", "an alias cannot be a key")
+                    raise self.fail(
+                        event.start_mark, "yaml-complex-key", "an alias cannot be a key"
+                    )
                 loc = self._child_loc(stack) if track else ()
                 if track:
                     values[loc] = (event.start_mark.line + 1, event.start_mark.column + 1)
@@ -306,15 +331,16 @@ class _Builder:
                 documents += 1
                 if documents > 1:
                     raise self.fail(
-                        event.start_mark, "yaml-multiple-documents",
-                        "a second YAML document starts here ('---'); "
-                        "put one card per file",
+                        event.start_mark,
+                        "yaml-multiple-documents",
+                        "a second YAML document starts here ('---'); put one card per file",
                     )
             elif kind is yaml.StreamEndEvent:
                 break
             if self.nodes > MAX_NODES:
                 raise self.fail(
-                    event.start_mark, "yaml-too-large",
+                    event.start_mark,
+                    "yaml-too-large",
                     f"more than {MAX_NODES:,} values in one file",
                 )
         return root
@@ -330,7 +356,9 @@ class _Builder:
             # a collection used as a mapping key
             line, col = frame[5] if frame[5] else (None, None)
             raise LoadError(
-                Problem(self.shown, line, col, "yaml-complex-key", "a mapping key must be plain text")
+                Problem(
+                    self.shown, line, col, "yaml-complex-key", "a mapping key must be plain text"
+                )
             )
         return frame[1] + (frame[2],)
 
@@ -338,7 +366,8 @@ class _Builder:
         tag = event.tag
         if tag is not None and tag not in _ALLOWED_TAGS:
             raise self.fail(
-                event.start_mark, "yaml-unsafe-tag",
+                event.start_mark,
+                "yaml-unsafe-tag",
                 f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not allowed; "
                 "govcat reads plain YAML (strings, numbers, booleans, lists, mappings)",
             )
