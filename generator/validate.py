@@ -83,7 +83,15 @@ def validate_catalog(root: Path, *, today: dt.date | None = None) -> ValidationR
                 card = _load_card(path, model, catalog, folder, problems)
                 if card is not None:
                     target[card.id] = card
-        problems.extend(check_references(catalog, today))
+        # Cards that exist but failed to load already have their problem; references to
+        # them are not reported again as dangling.
+        unloadable = {
+            (folder, path.stem)
+            for folder, paths in files.items()
+            for path in paths
+            if path.stem not in getattr(catalog, folder)
+        }
+        problems.extend(check_references(catalog, today, unloadable=unloadable))
     return ValidationResult(catalog, problems)
 
 
@@ -363,9 +371,15 @@ def _translate(document: Document, model: type[BaseModel], detail: Any) -> Probl
 # --- cross-entity rules ------------------------------------------------------
 
 
-def check_references(catalog: Catalog, today: dt.date) -> list[Problem]:
-    """Rules across files: references resolve; versions and validations are consistent."""
+def check_references(
+    catalog: Catalog, today: dt.date, *, unloadable: set[tuple[str, str]] = frozenset()
+) -> list[Problem]:
+    """Rules across files: references resolve; versions and validations are consistent.
+
+    `unloadable` holds (folder, id) of files that exist but did not validate.
+    """
     problems: list[Problem] = []
+    teams_unloadable = any(folder == "teams" for folder, _ in unloadable)
     people: dict[str, str] = {}
     for team in catalog.teams.values():
         for index, person in enumerate(team.people):
@@ -390,7 +404,9 @@ def check_references(catalog: Catalog, today: dt.date) -> list[Problem]:
             "model": catalog.models,
             "person": people,
         }[kind]
-        if ref not in known:
+        if kind == "person" and teams_unloadable:
+            return  # the person may be in the team file that failed to load
+        if ref not in known and (f"{kind}s", ref) not in unloadable:
             close = difflib.get_close_matches(ref, list(known), n=1)
             hint = (
                 f"; did you mean '{close[0]}'?"
