@@ -1,0 +1,1 @@
+"""govcat's benchmarks: synthetic catalogs, per-area measurements against floors, one table."""
