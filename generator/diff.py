@@ -352,6 +352,7 @@ def compare(sides: Sides, *, today: dt.date) -> DiffReport:
             renames[old[1]] = new[1]
         if not any(kind_id and kind_id[0] == "models" for kind_id in (old, new)):
             report.other_files.append(FileRow(_shown(change), _change_word(change)))
+    renames.update(_renamed_by_content(base, head, renames))
     report.renamed = [Rename(old, new) for old, new in sorted(renames.items())]
 
     renamed_new = set(renames.values())
@@ -383,6 +384,29 @@ def compare(sides: Sides, *, today: dt.date) -> DiffReport:
         ]
         report.findings_resolved = [f for f in base_findings if (f.rule, f.model) not in head_keys]
     return report
+
+
+def _renamed_by_content(base: Catalog, head: Catalog, known: dict[str, str]) -> dict[str, str]:
+    """Removed and added models whose cards are equal but for the id (git missed the rename,
+    e.g. an untracked new file in the working tree)."""
+    taken = set(known.values())
+    added = {
+        _without_id(card): model_id
+        for model_id, card in head.models.items()
+        if model_id not in base.models and model_id not in taken
+    }
+    found = {}
+    for model_id, card in base.models.items():
+        if model_id in head.models or model_id in known:
+            continue
+        new_id = added.pop(_without_id(card), None)
+        if new_id is not None:
+            found[model_id] = new_id
+    return found
+
+
+def _without_id(card: ModelCard) -> str:
+    return json.dumps(card.model_dump(mode="json", exclude={"id"}), sort_keys=True)
 
 
 def _shown(change: FileChange) -> str:
