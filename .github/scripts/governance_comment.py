@@ -19,15 +19,15 @@ MAX_SUMMARY_CHARS = 900_000
 
 VERDICTS = {
     0: ":white_check_mark: No new policy errors.",
-    1: ":x: This change introduces policy errors (or the diff could not be computed): "
-    "the check fails until they are fixed or waived.",
+    1: ":x: This change introduces policy errors or schema errors (or the diff could not "
+    "be computed): the check fails until they are fixed or waived.",
     127: ":warning: The governance diff did not run: the check failed before it (see the job log).",
 }
 
 
 def comment_body(diff: str, status: int, run_url: str, limit: int = MAX_COMMENT_CHARS) -> str:
-    """The comment: marker, heading, verdict, the diff (cut at a line if over `limit`
-    characters), a link to the run."""
+    """The comment: marker, the diff (cut at a line if over `limit` characters), the
+    check's verdict and a link to the run."""
     diff = diff.strip()
     if len(diff) > limit:
         cut = diff.rfind("\n", 0, limit)
@@ -41,11 +41,8 @@ def comment_body(diff: str, status: int, run_url: str, limit: int = MAX_COMMENT_
             )
         )
     verdict = VERDICTS.get(status, f":x: `govcat diff` exited with status {status}.")
-    parts = [MARKER, "## Governance diff", "", verdict, ""]
-    if diff:
-        parts += [diff, ""]
-    elif status in (0, 1):
-        parts += ["_No governance-relevant changes._", ""]
+    # govcat diff's report carries its own heading and verdict; the check's outcome goes below.
+    parts = [MARKER, diff or "## Governance diff", "", f"**Check:** {verdict}", ""]
     parts.append(f"<sub>Updated by [this run]({run_url}).</sub>")
     return "\n".join(parts) + "\n"
 
