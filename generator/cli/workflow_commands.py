@@ -74,9 +74,7 @@ def diff(
     text = render_json(report) if output_format == "json" else render_markdown(report)
     click.echo(text, nl=False)
     if output is not None:
-        from generator.scaffold import atomic_write
-
-        atomic_write(output, text)
+        _write_output(output, text)
     if fail_on_new and report.fails(fail_on_new):
         introduced = len(report.introduced(fail_on_new))
         errors = len(report.head_errors)
@@ -84,6 +82,75 @@ def diff(
             f"the change introduces {introduced} policy finding(s) at {fail_on_new} or worse "
             f"and HEAD has {errors} schema error(s) — see the report above"
         )
+
+
+@click.command()
+@CATALOG_OPTION
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write, `-` for standard output "
+    "[default: .github/CODEOWNERS, or .gitlab/CODEOWNERS with --gitlab].",
+)
+@click.option("--gitlab", is_flag=True, help="GitLab syntax: one [Section] per catalog folder.")
+@click.option(
+    "--check", is_flag=True, help="Only check that the file is up to date (exit 1 if not)."
+)
+def codeowners(catalog: Path, output: Path | None, gitlab: bool, check: bool) -> None:
+    """Generate CODEOWNERS from the cards, so the git host enforces the right reviews.
+
+    Each model card is owned by its owner team and its independent validator
+    (the teams' `code_owner` handles), each dataset by its owner, each team file
+    by the team and the second-line teams; settings, policy and new cards by the
+    second-line teams.
+
+    \b
+    Example:
+      govcat codeowners
+      govcat codeowners --gitlab -o .gitlab/CODEOWNERS
+      govcat codeowners --check
+    """
+    from generator.codeowners import GITHUB_PATH, GITLAB_PATH, codeowners_for
+    from generator.errors import ProblemsFound, format_problems
+
+    if not catalog.is_dir():
+        raise click.UsageError(f"catalog folder '{catalog}' does not exist")
+    output = output or (GITLAB_PATH if gitlab else GITHUB_PATH)
+    command = f"govcat codeowners --catalog {catalog.as_posix()}"
+    command += " --gitlab" if gitlab else ""
+    if output not in (GITLAB_PATH if gitlab else GITHUB_PATH, Path("-")):
+        command += f" -o {output.as_posix()}"
+    try:
+        text = codeowners_for(catalog, gitlab=gitlab, command=command)
+    except ProblemsFound as error:
+        click.echo(format_problems(error.problems))
+        raise
+    if check:
+        current = output.read_text("utf-8") if output.is_file() else None
+        if current != text:
+            state = "is missing" if current is None else "is out of date with the cards"
+            raise click.ClickException(f"{output} {state} — run `{command}` and commit it")
+        click.echo(f"{output} is up to date")
+        return
+    _write_output(output, text)
+    if str(output) != "-":
+        click.echo(f"wrote {output}", err=True)
+
+
+def _write_output(path: Path, text: str) -> None:
+    """`-` is standard output; a regular file is replaced atomically; anything else
+    (a pipe, /dev/stdout) is written to in place, never replaced."""
+    if str(path) == "-":
+        click.echo(text, nl=False)
+    elif path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+    else:
+        from generator.scaffold import atomic_write
+
+        atomic_write(path, text)
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -95,4 +162,4 @@ def _parse_date(value: str | None) -> dt.date | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-COMMANDS: list[click.Command] = [diff]
+COMMANDS: list[click.Command] = [diff, codeowners]
