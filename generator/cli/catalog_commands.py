@@ -56,15 +56,23 @@ def validate(
       govcat validate catalog/
       govcat validate --format github
     """
+    from generator.policy import run_policy
     from generator.validate import validate_catalog
 
     if not catalog.is_dir():
         raise click.UsageError(f"catalog folder '{catalog}' does not exist")
-    result = validate_catalog(catalog, today=_parse_date(today))
-    problems = result.problems
+    day = _parse_date(today) or dt.date.today()
+    result = validate_catalog(catalog, today=day)
+    policy = run_policy(result.catalog, day)  # findings fail only with --fail-on
     if strict:
         fail_on = "warning"
-    failing = [p for p in problems if p.severity == "error" or fail_on == "warning"]
+    failing = [
+        p
+        for p in result.problems + policy.problems
+        if p.severity == "error" or fail_on == "warning"
+    ]
+    failing += [f.problem for f in policy.failing(fail_on)]
+    problems = result.problems + policy.problems + [f.problem for f in policy.open_findings]
     if output_format == "json":
         click.echo(format_problems(problems, "json"))
     elif problems:
@@ -76,6 +84,8 @@ def validate(
     if output_format == "text":
         models = len(result.catalog.models)
         tail = f" ({summary_line(problems, 'finding')})" if problems else ""
+        if policy.waived:
+            tail += f" ({policy.waived} waived)"
         click.echo(
             f"{catalog}: {models} models, {len(result.catalog.datasets)} datasets, "
             f"{len(result.catalog.teams)} teams — valid{tail}",
