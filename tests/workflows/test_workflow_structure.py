@@ -130,6 +130,8 @@ def test_publish_workflow_builds_and_deploys_pages() -> None:
     uses = [step.get("uses", "") for step in build["steps"]]
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
     assert deploy["needs"] == "build"
+    # A skipped ingest (every push) must not skip the deployment through success().
+    assert deploy["if"] == "${{ !cancelled() && needs.build.result == 'success' }}"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
