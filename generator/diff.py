@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.catalog import KIND_FOLDERS, Catalog
-from generator.errors import Problem, sort_problems
+from generator.errors import Problem, ProblemsFound, sort_problems
 from generator.gitrepo import FileChange, GitRepo
 from generator.schema import MetricThreshold, ModelCard, Monitoring, Stage
 from generator.validate import ValidationResult, validate_catalog
@@ -148,7 +148,8 @@ class DiffReport:
     accountability: list[FieldChange] = field(default_factory=list)
     findings_introduced: list[FindingRow] = field(default_factory=list)
     findings_resolved: list[FindingRow] = field(default_factory=list)
-    policy_available: bool = True
+    policy_note: str = ""
+    """Why findings were not (fully) compared, if they were not."""
     head_problems: list[Problem] = field(default_factory=list)
     other_files: list[FileRow] = field(default_factory=list)
 
@@ -369,20 +370,25 @@ def compare(sides: Sides, *, today: dt.date) -> DiffReport:
             continue  # unchanged file: the very same parsed card
         _compare_model(old_card, new_card, report)
 
-    base_findings = _findings(base, today)
-    head_findings = _findings(head, today)
-    if base_findings is None or head_findings is None:
-        report.policy_available = False
-    else:
-        renamed_back = {new: old for old, new in renames.items()}
-        base_keys = {(f.rule, f.model) for f in base_findings}
-        head_keys = {(f.rule, renamed_back.get(f.model, f.model)) for f in head_findings}
-        report.findings_introduced = [
-            f
-            for f in head_findings
-            if (f.rule, renamed_back.get(f.model, f.model)) not in base_keys
-        ]
-        report.findings_resolved = [f for f in base_findings if (f.rule, f.model) not in head_keys]
+    try:
+        head_findings = _findings(head, today)
+    except PolicyUnavailable as error:
+        report.policy_note = f"{error.reason} on the head side"
+        report.head_problems = sort_problems([*report.head_problems, *error.problems])
+        return report
+    try:
+        base_findings = _findings(base, today)
+    except PolicyUnavailable as error:
+        # nothing to compare with: every head finding counts as new
+        report.policy_note = f"{error.reason} on the base side; every finding counts as new"
+        base_findings = []
+    renamed_back = {new: old for old, new in renames.items()}
+    base_keys = {(f.rule, f.model) for f in base_findings}
+    head_keys = {(f.rule, renamed_back.get(f.model, f.model)) for f in head_findings}
+    report.findings_introduced = [
+        f for f in head_findings if (f.rule, renamed_back.get(f.model, f.model)) not in base_keys
+    ]
+    report.findings_resolved = [f for f in base_findings if (f.rule, f.model) not in head_keys]
     return report
 
 
@@ -557,14 +563,29 @@ def _record_detail(item: Any) -> str:
 # --- policy findings ---------------------------------------------------------
 
 
-def _findings(catalog: Catalog, today: dt.date) -> list[FindingRow] | None:
-    """The policy findings of a catalog, or None while no policy engine is installed."""
+class PolicyUnavailable(Exception):
+    """The findings of one side cannot be computed (no engine, or a broken policy.yaml)."""
+
+    def __init__(self, reason: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.problems = problems or []
+
+
+def _findings(catalog: Catalog, today: dt.date) -> list[FindingRow]:
+    """The open (not waived) policy findings of a catalog, one per (rule, model)."""
     try:
         from generator.policy import evaluate
     except ImportError:
-        return None
+        raise PolicyUnavailable("no policy engine is installed") from None
+    try:
+        findings = evaluate(catalog, today)
+    except ProblemsFound as error:
+        raise PolicyUnavailable("policy.yaml has errors", error.problems) from None
     rows = {}
-    for finding in evaluate(catalog, today):
+    for finding in findings:
+        if getattr(finding, "status", "open") != "open":
+            continue
         row = _finding_row(finding)
         rows.setdefault((row.rule, row.model), row)
     return sorted(
@@ -708,9 +729,9 @@ def render_markdown(report: DiffReport) -> str:
             [[_code(c.model), c.field, e(c.old), e(c.new)] for c in report.accountability],
         )
     out += ["### Policy findings", ""]
-    if not report.policy_available:
-        out += ["_No policy engine is installed; findings were not compared._", ""]
-    elif not (report.findings_introduced or report.findings_resolved):
+    if report.policy_note:
+        out += [f"_Findings not fully compared: {e(report.policy_note)}._", ""]
+    if not (report.findings_introduced or report.findings_resolved):
         out += ["No policy findings introduced or resolved.", ""]
     for title, rows in (
         ("Introduced", report.findings_introduced),

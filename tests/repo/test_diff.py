@@ -457,3 +457,49 @@ def test_library_entry_point_renders_the_same(repo: Path) -> None:
     assert report.head == "promote"
     assert [s.model for s in report.promotions] == ["churn-predictor"]
     assert render_markdown(report).startswith(MARKER + "\n")
+
+
+@pytest.fixture
+def policy_clone(repo: Path, tmp_path: Path) -> Path:
+    """A clone at tag `add` with the shipped internal-default policy committed on top."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    git(clone, "checkout", "-q", "-b", "work", "add")
+    git(clone, "config", "user.email", "test@example.org")
+    git(clone, "config", "user.name", "Test")
+    (clone / "catalog" / "policy.yaml").write_text("profiles: [internal-default]\n")
+    git(clone, "add", "catalog/policy.yaml")
+    git(clone, "commit", "-q", "-m", "policy")
+    return clone
+
+
+def test_real_policy_engine_new_error_on_promotion(policy_clone: Path) -> None:
+    catalog = policy_clone / "catalog"
+    edit(catalog, "models", "churn-predictor", _promote)
+    code, out = run_diff(policy_clone, "HEAD", "--fail-on-new", "error")
+    assert code == 1
+    introduced = section(out, "Policy findings")
+    assert "| error | `internal.approval` | `churn-predictor` | no independent validation" in (
+        introduced
+    )
+    # findings the base already had (e.g. on the added model) are not listed as new
+    assert "`fraud-detector`" not in introduced
+
+
+def test_real_policy_engine_finding_resolved(policy_clone: Path) -> None:
+    catalog = policy_clone / "catalog"
+    edit(catalog, "models", "churn-predictor", _promote)
+    git(policy_clone, "commit", "-q", "-am", "promote")
+    edit(catalog, "models", "churn-predictor", _validations)
+    code, out = run_diff(policy_clone, "HEAD", "--fail-on-new", "error")
+    assert code == 0, out
+    assert "#### Resolved" in out
+    assert "| error | `internal.approval` | `churn-predictor` |" in section(out, "Policy findings")
+
+
+def test_broken_policy_on_head_is_a_schema_problem(policy_clone: Path) -> None:
+    (policy_clone / "catalog" / "policy.yaml").write_text("profiles: [no-such-profile]\n")
+    code, out = run_diff(policy_clone, "HEAD", "--fail-on-new", "error")
+    assert code == 1
+    assert "catalog/policy.yaml" in section(out, "Schema problems on")
+    assert "_Findings not fully compared: policy.yaml has errors on the head side._" in out
