@@ -1,0 +1,561 @@
+"""The monitoring store: append-only, hive-partitioned parquet with atomic commits.
+
+Layout (one folder per calendar month of the observation time, UTC)::
+
+    catalog/monitoring/
+      .gitignore                      keeps the lock and temporaries out of git
+      year=2026/month=11/part-<sha256[:16]>.parquet
+
+Partitioning by month (not by model) keeps the file count independent of the
+number of models: 10,000 models × one year is twelve folders, each holding one
+part per ingest until `compact` merges them. Inside a part, rows are sorted by
+(model_id, metric, segment, ts, model_version), so parquet's row-group
+statistics let DuckDB skip most of a file when a query looks at a few models, and
+the aggregation's time windows skip whole months by their folder name.
+
+Every part is named after the SHA-256 of its bytes, and written with fixed
+writer settings: the same rows always give the same file, so ingesting an export
+twice changes nothing, and `verify` detects any byte that changed.
+
+Commits are atomic. New parts are written as `*.parquet.tmp` and fsynced; then a
+journal (`_pending.json`) naming the renames and removals is written atomically —
+that is the commit point — and then applied. A reader that finds a journal
+applies it virtually (see `Store.part_files`); the next writer applies it for
+real. A crash before the journal leaves only temporaries, which readers ignore
+and the next writer deletes. A lock file serialises writers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import json
+import os
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator.errors import Problem, StoreError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+COLUMNS = ("model_id", "model_version", "ts", "metric", "segment", "value", "source")
+"""The store's columns, in file order (DESIGN.md, "A monitoring row")."""
+KEY = ("model_id", "model_version", "ts", "metric", "segment")
+"""Rows are unique on these columns."""
+SORT_ORDER = ("model_id", "metric", "segment", "ts", "model_version")
+"""Row order inside a part: a total order, since keys are unique."""
+
+JOURNAL = "_pending.json"
+LOCK = ".lock"
+GITIGNORE = ".gitignore"
+GITIGNORE_TEXT = "# written by govcat ingest: never commit these\n.lock\n_pending.json\n*.tmp\n"
+PART_RE = re.compile(r"^year=(\d{4})/month=(\d{2})/part-([0-9a-f]{16})\.parquet$")
+TEMP_SUFFIX = ".tmp"
+REMOTE_SCHEMES = ("s3://", "gs://", "gcs://", "r2://")
+ROW_GROUP_SIZE = 131_072
+"""Rows per row group: small enough for DuckDB to skip groups by model_id."""
+MAX_PART_ROWS = 4_000_000
+"""`compact` splits a month into parts of at most this many rows."""
+LOCK_TIMEOUT_S = 600.0
+
+
+def arrow_schema() -> pa.Schema:
+    """The parquet schema of every part (ts is a UTC instant, microseconds)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("model_id", pa.string(), nullable=False),
+            pa.field("model_version", pa.string(), nullable=True),
+            pa.field("ts", pa.timestamp("us", tz="UTC"), nullable=False),
+            pa.field("metric", pa.string(), nullable=False),
+            pa.field("segment", pa.string(), nullable=False),
+            pa.field("value", pa.float64(), nullable=False),
+            pa.field("source", pa.string(), nullable=False),
+        ]
+    )
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """Serialise sorted rows with fixed writer settings (same rows → same bytes)."""
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(
+        table.cast(arrow_schema()).replace_schema_metadata(None),
+        buffer,
+        row_group_size=ROW_GROUP_SIZE,
+        compression="zstd",
+        compression_level=3,
+        use_dictionary=True,
+        write_statistics=True,
+        store_schema=False,
+        version="2.6",
+        data_page_version="1.0",
+    )
+    return buffer.getvalue()
+
+
+def sort_rows(table: pa.Table) -> pa.Table:
+    """Rows in the store's canonical order."""
+    return table.sort_by([(name, "ascending", "at_start") for name in SORT_ORDER])
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where the monitoring store lives: a local folder or an object-store URL."""
+
+    setting: str
+    """As written in settings.yaml (or given on the command line)."""
+    path: Path | None = None
+    url: str | None = None
+
+    @property
+    def is_remote(self) -> bool:
+        """True for s3:// and gs:// stores (read through DuckDB's httpfs)."""
+        return self.url is not None
+
+    def __str__(self) -> str:
+        return self.url if self.url is not None else str(self.path)
+
+
+def resolve_store(catalog_root: Path, setting: str) -> StoreLocation:
+    """The store of a catalog: `setting` relative to the catalog folder, or a URL."""
+    text = setting.strip()
+    lowered = text.lower()
+    if lowered.startswith(REMOTE_SCHEMES):
+        bucket_and_prefix = text.split("://", 1)[1].strip("/")
+        if not bucket_and_prefix or any(
+            part in ("", ".", "..") for part in bucket_and_prefix.split("/")
+        ):
+            raise StoreError(
+                f"monitoring_store '{setting}' is not a usable URL; write s3://bucket/prefix"
+            )
+        scheme = "gs" if lowered.startswith("gcs://") else lowered.split("://", 1)[0]
+        return StoreLocation(setting, url=f"{scheme}://{bucket_and_prefix}")
+    if "://" in text:
+        raise StoreError(
+            f"monitoring_store '{setting}': only a folder or an s3:// / gs:// URL is supported"
+        )
+    path = Path(text)
+    return StoreLocation(setting, path=path if path.is_absolute() else catalog_root / path)
+
+
+def remote_source(url: str) -> str:
+    """The DuckDB table expression for a remote store (no journal: remote stores are copies)."""
+    return (
+        f"read_parquet('{url}/year=*/month=*/part-*.parquet', hive_partitioning=false, "
+        "union_by_name=false)"
+    )
+
+
+def duckdb_connect(location: StoreLocation | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection in UTC; with httpfs loaded for a remote store."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    if location is not None and location.is_remote:
+        try:
+            connection.execute("LOAD httpfs")
+        except duckdb.Error as error:
+            raise StoreError(
+                f"reading {location.url} needs DuckDB's httpfs extension, which is not "
+                f'installed ({error}); run `python -c "import duckdb; '
+                "duckdb.sql('INSTALL httpfs')\"` once with network access, or sync the store "
+                "to a local folder"
+            ) from None
+    return connection
+
+
+def tree_digest(root: Path) -> str:
+    """SHA-256 over every committed file of the store (names and bytes): 'unchanged?' checks."""
+    digest = hashlib.sha256()
+    if root.is_dir():
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            relative = path.relative_to(root).as_posix()
+            if relative in (LOCK,):
+                continue
+            digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def _crash_point(name: str) -> None:
+    """Test hook: die here (SIGKILL) when GOVCAT_STORE_CRASH_AT names this point."""
+    if os.environ.get("GOVCAT_STORE_CRASH_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class Store:
+    """A local monitoring store folder."""
+
+    root: Path
+
+    # --- reading -----------------------------------------------------------
+
+    def _journal(self) -> dict[str, Any] | None:
+        path = self.root / JOURNAL
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as error:
+            raise StoreError(f"{path}: unreadable commit journal ({error})") from None
+        return data
+
+    def part_files(self) -> list[Path]:
+        """Every visible part, sorted; a pending commit's journal is applied virtually."""
+        if not self.root.is_dir():
+            return []
+        parts = {
+            path.relative_to(self.root).as_posix(): path
+            for path in self.root.glob("year=*/month=*/part-*.parquet")
+        }
+        journal = self._journal()
+        if journal is not None:
+            for temporary, final in journal.get("add", []):
+                if final not in parts and (self.root / temporary).is_file():
+                    parts[final] = self.root / temporary
+            for removed in journal.get("remove", []):
+                parts.pop(removed, None)
+        return [parts[name] for name in sorted(parts)]
+
+    def partition_files(self) -> dict[str, list[Path]]:
+        """`year=YYYY/month=MM` → its visible parts."""
+        result: dict[str, list[Path]] = {}
+        for path in self.part_files():
+            relative = self._final_name(path)
+            result.setdefault(relative.rsplit("/", 1)[0], []).append(path)
+        return result
+
+    def _final_name(self, path: Path) -> str:
+        relative = path.relative_to(self.root).as_posix()
+        return relative.removesuffix(TEMP_SUFFIX)
+
+    def source_sql(self, files: Sequence[Path] | None = None) -> str | None:
+        """A DuckDB table expression over `files` (default: every part); None when empty."""
+        files = self.part_files() if files is None else list(files)
+        if not files:
+            return None
+        listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
+        return f"read_parquet([{listed}], hive_partitioning=false)"
+
+    def checksum(self) -> str:
+        """A content checksum of every row (order- and layout-independent)."""
+        source = self.source_sql()
+        if source is None:
+            return "rows=0"
+        connection = duckdb_connect()
+        count, total = connection.execute(
+            "SELECT count(*), coalesce(sum(hash(model_id, model_version, ts, metric, segment, "
+            f"value, source)::HUGEINT), 0) FROM {source}"
+        ).fetchone()
+        return f"rows={count}:sum={total:x}"
+
+    # --- writing -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked(self, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+        """Hold the store's lock; recover an interrupted commit first."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        gitignore = self.root / GITIGNORE
+        if not gitignore.exists():
+            _write_synced(gitignore, GITIGNORE_TEXT.encode())
+        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreError(
+                            f"{self.root / LOCK}: another govcat ingest has held the store's "
+                            f"lock for {timeout_s:.0f} s; wait for it to finish and retry"
+                        ) from None
+                    time.sleep(0.05)
+            self.recover()
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def recover(self) -> None:
+        """Finish a commit whose journal was written; delete temporaries of one that was not."""
+        journal = self._journal()
+        if journal is not None:
+            self._apply(journal)
+        for temporary in self.root.glob(f"year=*/month=*/*{TEMP_SUFFIX}"):
+            temporary.unlink()
+
+    def _apply(self, journal: dict[str, Any]) -> None:
+        touched: set[Path] = set()
+        for index, (temporary, final) in enumerate(journal.get("add", [])):
+            source, target = self.root / temporary, self.root / final
+            if source.is_file():
+                os.replace(source, target)
+                touched.add(target.parent)
+            if index == 0:
+                _crash_point("mid-apply")
+        for removed in journal.get("remove", []):
+            path = self.root / removed
+            if path.is_file():
+                path.unlink()
+                touched.add(path.parent)
+        for folder in touched:
+            _fsync_dir(folder)
+        (self.root / JOURNAL).unlink()
+        _fsync_dir(self.root)
+        for folder in touched:
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                if not any(folder.parent.iterdir()):
+                    folder.parent.rmdir()
+
+    def commit(self, add: dict[str, bytes], remove: Sequence[str] = ()) -> list[str]:
+        """Atomically add parts (relative name → bytes) and remove parts. Hold `locked()`.
+
+        Returns the names of the parts really added (a part already present is skipped).
+        """
+        added: list[tuple[str, str]] = []
+        folders: set[Path] = set()
+        for final, data in sorted(add.items()):
+            if not PART_RE.match(final):
+                raise StoreError(f"internal: '{final}' is not a part name")
+            if (self.root / final).is_file() and final not in remove:
+                continue
+            temporary = final + TEMP_SUFFIX
+            target = self.root / temporary
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_synced(target, data)
+            folders.add(target.parent)
+            added.append((temporary, final))
+            _crash_point("mid-write")
+        removals = sorted(name for name in remove if name not in {f for _, f in added})
+        if not added and not removals:
+            return []
+        for folder in folders:
+            _fsync_dir(folder)
+        _crash_point("before-journal")
+        journal = {"add": [list(pair) for pair in added], "remove": removals}
+        staging = self.root / (JOURNAL + TEMP_SUFFIX)
+        _write_synced(staging, json.dumps(journal, indent=1).encode())
+        os.replace(staging, self.root / JOURNAL)
+        _fsync_dir(self.root)
+        _crash_point("after-journal")
+        self._apply(journal)
+        return [final for _, final in added]
+
+    # --- maintenance -------------------------------------------------------
+
+    def compact(self) -> tuple[int, int]:
+        """Merge each month's parts into as few parts as possible. Returns (before, after)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with self.locked():
+            before_checksum = self.checksum()
+            add: dict[str, bytes] = {}
+            remove: list[str] = []
+            before = after = 0
+            for partition, files in sorted(self.partition_files().items()):
+                before += len(files)
+                if len(files) == 1:
+                    after += 1
+                    continue
+                table = sort_rows(pa.concat_tables(pq.read_table(path) for path in files))
+                for start in range(0, table.num_rows, MAX_PART_ROWS):
+                    data = parquet_bytes(table.slice(start, MAX_PART_ROWS))
+                    add[part_name(partition, data)] = data
+                    after += 1
+                remove.extend(self._final_name(path) for path in files)
+            self.commit(add, [name for name in remove if name not in add])
+            if self.checksum() != before_checksum:
+                raise StoreError(
+                    f"{self.root}: compact changed the store's content checksum; this is a bug — "
+                    "restore the folder from git"
+                )
+        return before, after
+
+    def verify(self) -> list[Problem]:
+        """Read every part completely; report corrupt, misplaced and foreign files."""
+        import pyarrow.parquet as pq
+
+        problems: list[Problem] = []
+        if not self.root.is_dir():
+            return [
+                Problem(
+                    str(self.root),
+                    None,
+                    None,
+                    "store-missing",
+                    "the store folder does not exist; `govcat ingest` creates it",
+                )
+            ]
+        journal_pending = (self.root / JOURNAL).is_file()
+        schema = arrow_schema()
+        for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
+            relative = path.relative_to(self.root).as_posix()
+            shown = str(path)
+            if relative in (GITIGNORE, LOCK, JOURNAL):
+                continue
+            if relative.endswith(TEMP_SUFFIX):
+                if not journal_pending:
+                    problems.append(
+                        Problem(
+                            shown,
+                            None,
+                            None,
+                            "store-temporary",
+                            "left by an interrupted ingest and ignored; the next ingest deletes it",
+                            "warning",
+                        )
+                    )
+                continue
+            match = PART_RE.match(relative)
+            if match is None:
+                problems.append(
+                    Problem(
+                        shown,
+                        None,
+                        None,
+                        "store-foreign-file",
+                        "not a part of the monitoring store (only year=YYYY/month=MM/part-<hash>.parquet belong here); move it elsewhere — the store is written only by `govcat ingest`",
+                    )
+                )
+                continue
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest()[:16] != match.group(3):
+                problems.append(
+                    Problem(
+                        shown,
+                        None,
+                        None,
+                        "store-corrupt",
+                        "content does not match the part's name (sha256): the file was changed or damaged; restore it from git",
+                    )
+                )
+                continue
+            try:
+                table = pq.read_table(io.BytesIO(data))
+            except Exception as error:  # pyarrow raises several types for damaged files
+                problems.append(
+                    Problem(
+                        shown,
+                        None,
+                        None,
+                        "store-corrupt",
+                        f"unreadable parquet ({error}); restore it from git",
+                    )
+                )
+                continue
+            if table.schema.remove_metadata() != schema:
+                problems.append(
+                    Problem(
+                        shown,
+                        None,
+                        None,
+                        "store-schema",
+                        f"columns are {table.schema.names} with types {[str(t) for t in table.schema.types]}, not the store's schema; the file was not written by govcat ingest",
+                    )
+                )
+                continue
+            problems.extend(
+                self._check_rows(shown, table, int(match.group(1)), int(match.group(2)))
+            )
+        problems.extend(self._duplicate_keys())
+        return problems
+
+    def _check_rows(self, shown: str, table: pa.Table, year: int, month: int) -> list[Problem]:
+        import pyarrow.compute as pc
+
+        problems = []
+        stamps = table.column("ts")
+        years, months = pc.year(stamps), pc.month(stamps)
+        misplaced = pc.sum(pc.or_(pc.not_equal(years, year), pc.not_equal(months, month))).as_py()
+        if misplaced:
+            problems.append(
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "store-partition",
+                    f"{misplaced} rows have a ts outside year={year}/month={month:02d}; restore the file from git",
+                )
+            )
+        values = table.column("value")
+        bad = pc.sum(pc.invert(pc.is_finite(values))).as_py()
+        if bad:
+            problems.append(
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    "store-value",
+                    f"{bad} values are NaN or infinite; restore the file from git",
+                )
+            )
+        return problems
+
+    def _duplicate_keys(self) -> list[Problem]:
+        source = self.source_sql()
+        if source is None:
+            return []
+        connection = duckdb_connect()
+        rows = connection.execute(
+            f"SELECT model_id, metric, segment, ts, count(*) FROM {source} "
+            "GROUP BY model_id, model_version, ts, metric, segment HAVING count(*) > 1 "
+            "ORDER BY ALL LIMIT 20"
+        ).fetchall()
+        return [
+            Problem(
+                str(self.root),
+                None,
+                None,
+                "store-duplicate-key",
+                f"model '{model}' metric '{metric}' segment '{segment}' at {ts.isoformat()} appears {count} times; restore the store from git",
+            )
+            for model, metric, segment, ts, count in rows
+        ]
+
+
+def part_name(partition: str, data: bytes) -> str:
+    """`year=YYYY/month=MM/part-<sha256[:16]>.parquet` for a part's bytes."""
+    return f"{partition}/part-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
+
+
+def open_store(location: StoreLocation) -> Store:
+    """The local store at `location`; a clear error for a remote one (read-only here)."""
+    if location.is_remote or location.path is None:
+        raise StoreError(
+            f"the monitoring store {location} is remote: govcat reads it for health and the "
+            "site, but ingests only into a local folder — ingest locally, then sync the folder "
+            "to the bucket (e.g. `aws s3 sync`)"
+        )
+    return Store(location.path)
