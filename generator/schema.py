@@ -27,6 +27,8 @@ from pydantic import (
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$"
 ID_RE = re.compile(ID_PATTERN)
 TODO_MARKER = "TODO"
+INTERNAL_ONLY: dict[str, Any] = {"internal_only": True}
+"""`json_schema_extra` of fields a public build leaves out (internal links, addresses, reasons)."""
 
 Id = Annotated[
     str,
@@ -238,7 +240,9 @@ class Fairness(StrictModel):
     attributes: list[ShortText] = Field(description="Protected attributes analysed.")
     analysis: Text = Field(description="Method and findings of the fairness analysis.")
     date: dt.date | None = Field(None, description="When the analysis was last done.")
-    report: Url | None = Field(None, description="Link to the full fairness report.")
+    report: Url | None = Field(
+        None, description="Link to the full fairness report.", json_schema_extra=INTERNAL_ONLY
+    )
 
 
 class Version(StrictModel):
@@ -250,7 +254,9 @@ class Version(StrictModel):
     date: dt.date = Field(description="Release date (YYYY-MM-DD).")
     stage: Stage = Field(description="Lifecycle stage of this version.")
     registry: ShortText | None = Field(
-        None, description="Model registry reference, e.g. `models:/credit-default/12`."
+        None,
+        description="Model registry reference, e.g. `models:/credit-default/12`.",
+        json_schema_extra=INTERNAL_ONLY,
     )
     changes: Text | None = Field(None, description="What changed in this version.")
 
@@ -263,7 +269,9 @@ class Validation(StrictModel):
     outcome: ValidationOutcome = Field(description="Result of the validation.")
     version: ShortText | None = Field(None, description="Model version that was validated.")
     next_review: dt.date | None = Field(None, description="When the next review is due.")
-    report: Url | None = Field(None, description="Link to the validation report.")
+    report: Url | None = Field(
+        None, description="Link to the validation report.", json_schema_extra=INTERNAL_ONLY
+    )
     conditions: list[ShortText] = Field(
         default_factory=list, description="Conditions attached to an approval."
     )
@@ -311,14 +319,18 @@ class Monitoring(StrictModel):
         default_factory=list,
         description="Segments (fairness slices) whose metrics are also checked against thresholds.",
     )
-    dashboard: Url | None = Field(None, description="Link to the live monitoring dashboard.")
+    dashboard: Url | None = Field(
+        None, description="Link to the live monitoring dashboard.", json_schema_extra=INTERNAL_ONLY
+    )
 
 
 class Deployment(StrictModel):
     """Where the model runs."""
 
     platform: ShortText = Field(description="Serving platform (kubernetes, sagemaker, batch, …).")
-    endpoint: ShortText | None = Field(None, description="Endpoint or job name.")
+    endpoint: ShortText | None = Field(
+        None, description="Endpoint or job name.", json_schema_extra=INTERNAL_ONLY
+    )
     regions: list[ShortText] = Field(default_factory=list, description="Regions served.")
     mode: Literal["online", "batch", "streaming"] | None = Field(
         None, description="How predictions are served."
@@ -337,7 +349,9 @@ class Waiver(StrictModel):
     """A time-boxed exception to a policy rule, approved by a validator."""
 
     rule: ShortText = Field(description="Policy rule id being waived.")
-    reason: Text = Field(description="Why the rule may be waived for this model.")
+    reason: Text = Field(
+        description="Why the rule may be waived for this model.", json_schema_extra=INTERNAL_ONLY
+    )
     approved_by: Id = Field(description="Person id of the approver (must hold a validator role).")
     expires: dt.date = Field(description="Date after which the finding returns.")
 
@@ -389,7 +403,9 @@ class ModelCard(StrictModel):
     retirement: Retirement | None = Field(None, description="Retirement plan (deprecated models).")
     waivers: list[Waiver] = Field(default_factory=list, description="Time-boxed policy waivers.")
     links: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")], Url] = Field(
-        default_factory=dict, description="Named links: repository, documentation, dashboard, …"
+        default_factory=dict,
+        description="Named links: repository, documentation, dashboard, …",
+        json_schema_extra=INTERNAL_ONLY,
     )
 
     @property
@@ -416,7 +432,9 @@ class DatasetCard(StrictModel):
     classification: Classification = Field(
         Classification.internal, description="Information classification of the data."
     )
-    source_system: ShortText | None = Field(None, description="System of record it is drawn from.")
+    source_system: ShortText | None = Field(
+        None, description="System of record it is drawn from.", json_schema_extra=INTERNAL_ONLY
+    )
     derived_from: list[Id] = Field(
         default_factory=list, description="Upstream dataset ids (lineage)."
     )
@@ -431,7 +449,7 @@ class DatasetCard(StrictModel):
     retention: ShortText | None = Field(None, description="Retention rule, e.g. `7 years`.")
     tags: list[Tag] = Field(default_factory=list, description="Keywords.")
     links: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")], Url] = Field(
-        default_factory=dict, description="Named links."
+        default_factory=dict, description="Named links.", json_schema_extra=INTERNAL_ONLY
     )
 
 
@@ -441,7 +459,7 @@ class Person(StrictModel):
     id: Id = Field(description="Person id, unique across all teams (e.g. a user name).")
     name: ShortText = Field(description="Full name.")
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
-        None, description="E-mail address."
+        None, description="E-mail address.", json_schema_extra=INTERNAL_ONLY
     )
     title: ShortText | None = Field(None, description="Job title or role in the team.")
 
@@ -458,9 +476,11 @@ class Team(StrictModel):
         "model risk), `third-line` (audit), or `data` (data stewardship).",
     )
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
-        None, description="Team mailbox."
+        None, description="Team mailbox.", json_schema_extra=INTERNAL_ONLY
     )
-    channel: ShortText | None = Field(None, description="Chat channel, e.g. `#credit-risk-ml`.")
+    channel: ShortText | None = Field(
+        None, description="Chat channel, e.g. `#credit-risk-ml`.", json_schema_extra=INTERNAL_ONLY
+    )
     code_owner: ShortText | None = Field(
         None, description="Git host handle for CODEOWNERS, e.g. `@bank/credit-risk-ml`."
     )
@@ -473,7 +493,9 @@ class Settings(StrictModel):
     title: ShortText = Field("Model catalog", description="Site title.")
     organisation: ShortText | None = Field(None, description="Organisation name shown on the site.")
     repository_url: Url | None = Field(
-        None, description="Web URL of the catalog repository, for 'view source' links."
+        None,
+        description="Web URL of the catalog repository, for 'view source' links.",
+        json_schema_extra=INTERNAL_ONLY,
     )
     branch: ShortText = Field("main", description="Default branch for source links.")
     site_url: Url | None = Field(None, description="Where the site is published.")
