@@ -1,0 +1,329 @@
+"""Build stage: the generated tree in build/ → the static site, atomically.
+
+Only this module calls the site builder (MkDocs or Zensical) and Pagefind.
+
+* The site is built into a temporary folder next to `site/`, indexed for search
+  with Pagefind, and only then swapped in: the previous site stays whole until
+  the new one is complete, and a failed build leaves it untouched.
+* The builder reads an *effective* config written to `build/mkdocs.yml`: it
+  inherits the project's `mkdocs.yml` (theme, palette, extensions) when there is
+  one, or govcat's built-in default, and sets what govcat owns: the generated
+  docs_dir, the theme's `custom_dir` (Material block overrides), the top-level
+  nav (never the model pages: with every model in the nav each page carries the
+  whole sidebar, and the site grows quadratically), and no Material search plugin
+  (its single lunr index is ~24 MB at 10,000 pages; Pagefind's index is chunked
+  and a query downloads a few hundred KB).
+* Dates in the output come from SOURCE_DATE_EPOCH, set to the as-of date, so
+  two builds of one commit are byte-identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import datetime as dt
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import BuildError
+
+ENGINES = ("mkdocs", "zensical")
+
+NOT_IN_NAV = "/models/\n/datasets/\n/teams/\n/tags/\n"
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "theme": {
+        "name": "material",
+        "font": False,
+        "language": "en",
+        "features": [
+            "navigation.tabs",
+            "navigation.top",
+            "navigation.footer",
+            "toc.follow",
+        ],
+        "palette": [
+            {
+                "media": "(prefers-color-scheme: light)",
+                "scheme": "default",
+                "primary": "indigo",
+                "accent": "indigo",
+                "toggle": {"icon": "material/weather-night", "name": "Switch to dark mode"},
+            },
+            {
+                "media": "(prefers-color-scheme: dark)",
+                "scheme": "slate",
+                "primary": "indigo",
+                "accent": "indigo",
+                "toggle": {"icon": "material/weather-sunny", "name": "Switch to light mode"},
+            },
+        ],
+    },
+    "markdown_extensions": ["admonition", "tables", {"toc": {"permalink": True}}],
+    "plugins": [],
+}
+"""Used when the project has no mkdocs.yml (catalogs created outside this repository)."""
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A top-level navigation entry: title and page path in the docs folder."""
+
+    title: str
+    path: str
+
+
+@dataclass
+class BuildResult:
+    """What the build produced."""
+
+    site_dir: Path
+    engine: str
+    pages: int
+    search_files: int
+    warnings: list[str] = field(default_factory=list)
+
+
+class _PermissiveLoader(yaml.SafeLoader):
+    """Reads a user's mkdocs.yml to see which keys it sets, ignoring `!!python/…` and `!ENV` tags."""
+
+
+_PermissiveLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def read_project_config(path: Path) -> dict[str, Any]:
+    """The top-level keys of a project's mkdocs.yml (tag values read as None)."""
+    try:
+        data = yaml.load(path.read_text("utf-8"), Loader=_PermissiveLoader)  # noqa: S506
+    except (OSError, yaml.YAMLError) as error:
+        raise BuildError(f"{path}: cannot read the site config: {error}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BuildError(f"{path}: the site config must be a mapping of settings")
+    return data
+
+
+def effective_config(
+    *,
+    project_config: Path | None,
+    docs_dir: Path,
+    overrides_dir: Path,
+    site_dir: Path,
+    nav: Sequence[NavItem],
+    site_name: str,
+    site_url: str | None = None,
+) -> dict[str, Any]:
+    """The config the builder reads: the project's (or the default) plus govcat's keys."""
+    if project_config is not None:
+        user = read_project_config(project_config)
+        config: dict[str, Any] = {"INHERIT": str(project_config.resolve())}
+        theme = user.get("theme")
+        if isinstance(theme, str):
+            config["theme"] = {"name": theme, "custom_dir": str(overrides_dir.resolve())}
+        else:
+            config["theme"] = {"custom_dir": str(overrides_dir.resolve())}
+        if "site_name" not in user:
+            config["site_name"] = site_name
+        if "plugins" not in user:
+            config["plugins"] = []
+        if "markdown_extensions" not in user:
+            config["markdown_extensions"] = DEFAULT_CONFIG["markdown_extensions"]
+    else:
+        user = {}
+        config = {"site_name": site_name, **DEFAULT_CONFIG}
+        config["theme"] = {**DEFAULT_CONFIG["theme"], "custom_dir": str(overrides_dir.resolve())}
+    if "nav" not in user:
+        config["nav"] = [{item.title: item.path} for item in nav]
+    if "not_in_nav" not in user:
+        config["not_in_nav"] = NOT_IN_NAV
+    if site_url and "site_url" not in user:
+        config["site_url"] = site_url
+    config["docs_dir"] = str(docs_dir.resolve())
+    config["site_dir"] = str(site_dir.resolve())
+    config["use_directory_urls"] = True
+    return config
+
+
+def write_effective_config(path: Path, config: dict[str, Any]) -> Path:
+    """Write the effective config (only when it changed, so `serve` doesn't rebuild for nothing)."""
+    text = "# Generated by govcat build: do not edit; edit mkdocs.yml instead.\n" + yaml.safe_dump(
+        config, sort_keys=False, allow_unicode=True
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text("utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def source_date(as_of: dt.date) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH set to the as-of date (midnight UTC) while building."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = int(dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC).timestamp())
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _build_with_mkdocs(config_file: Path, strict: bool) -> list[str]:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    collector = _WarningCollector()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(collector)
+    try:
+        config = load_config(config_file=str(config_file), strict=strict)
+        build(config)
+    except MkDocsException as error:
+        details = "\n".join(f"  {m}" for m in collector.messages)
+        raise BuildError(f"the site build failed: {error}\n{details}".rstrip()) from None
+    finally:
+        logger.removeHandler(collector)
+    return collector.messages
+
+
+def _build_with_zensical(config_file: Path, strict: bool) -> list[str]:
+    command = [sys.executable, "-m", "zensical", "build", "-f", str(config_file)]
+    if strict:
+        command.append("--strict")
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as error:
+        raise BuildError(f"cannot run zensical: {error}") from None
+    if completed.returncode != 0:
+        output = (completed.stderr or completed.stdout).strip()
+        if "No module named zensical" in output:
+            raise BuildError(
+                "the zensical engine is not installed — `pip install 'govcat[zensical]'`"
+            )
+        raise BuildError(f"zensical build failed (exit {completed.returncode}):\n{output}")
+    return [
+        line
+        for line in (completed.stderr + completed.stdout).splitlines()
+        if "warning" in line.lower()
+    ]
+
+
+def index_search(site_dir: Path) -> int:
+    """Build Pagefind's chunked index into `site_dir/pagefind`; return its file count."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent"]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise BuildError(
+            f"the search index failed (pagefind exit {completed.returncode}):\n"
+            f"{(completed.stderr or completed.stdout).strip()}"
+        )
+    return sum(1 for path in (site_dir / "pagefind").rglob("*") if path.is_file())
+
+
+def _exchange(new: Path, current: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(new), at_fdcwd, os.fsencode(current), rename_exchange)
+    return result == 0
+
+
+def swap_in(new_site: Path, site_dir: Path) -> None:
+    """Replace `site_dir` with the complete `new_site`; the old site is removed afterwards."""
+    if site_dir.exists() and _exchange(new_site, site_dir):
+        shutil.rmtree(new_site)  # now holds the previous site
+        return
+    previous = None
+    if site_dir.exists():
+        previous = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+        os.replace(site_dir, previous)
+    os.replace(new_site, site_dir)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def build_site(
+    *,
+    config: dict[str, Any],
+    config_file: Path,
+    site_dir: Path,
+    as_of: dt.date,
+    engine: str = "mkdocs",
+    strict: bool = False,
+    search: bool = True,
+) -> BuildResult:
+    """Build the site described by `config` and swap it into `site_dir`.
+
+    `config["site_dir"]` is replaced by a temporary folder beside `site_dir`.
+    """
+    if engine not in ENGINES:
+        raise BuildError(f"unknown engine '{engine}' — use one of {', '.join(ENGINES)}")
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    temporary.chmod(0o755)  # mkdtemp makes it private; a published site is world-readable
+    try:
+        write_effective_config(config_file, {**config, "site_dir": str(temporary)})
+        with source_date(as_of):
+            if engine == "mkdocs":
+                warnings = _build_with_mkdocs(config_file, strict)
+            else:
+                warnings = _build_with_zensical(config_file, strict)
+        if not (temporary / "index.html").is_file():
+            raise BuildError(f"the {engine} build wrote no index.html — nothing was published")
+        search_files = index_search(temporary) if search else 0
+        pages = sum(1 for _ in temporary.rglob("index.html"))
+        swap_in(temporary, site_dir)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return BuildResult(site_dir, engine, pages, search_files, warnings)
+
+
+def serve_site(config_file: Path, *, host: str, port: int) -> None:
+    """Serve the site with MkDocs' live-reload server, rebuilding only changed pages.
+
+    Blocks until interrupted. MkDocs watches the generated docs folder; a dirty
+    build re-renders just the pages whose files changed.
+    """
+    from mkdocs.commands.serve import serve
+    from mkdocs.exceptions import MkDocsException
+
+    try:
+        serve(
+            config_file=str(config_file),
+            livereload=True,
+            build_type="dirty",
+            dev_addr=f"{host}:{port}",
+        )
+    except MkDocsException as error:
+        raise BuildError(f"the preview server failed: {error}") from None

@@ -1,0 +1,310 @@
+"""The publishing pipeline, composed in one place: load → validate → aggregate → render → build.
+
+    validate_catalog      catalog/ → Catalog, or every problem (ProblemsFound)
+    run_policy            Catalog → governance findings and status per model
+    summarize             Catalog + monitoring store → MonitoringSummary (health)
+    narrow                optional: only what one audience may see
+    build_site_context    → SiteContext (the typed context of every template)
+    render_site           → build/docs/ (Markdown, data, assets) + build/overrides/
+    build_site            → site/ (MkDocs or Zensical, Pagefind), swapped in atomically
+
+Nothing is written until load, validation and aggregation have all succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import BuildError, Problem, ProblemsFound
+from generator.health import HealthStatus, ModelHealth, MonitoringSummary
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Everything `govcat build` and `govcat serve` can be asked to do."""
+
+    catalog: Path
+    project_dir: Path = Path(".")
+    """Holds mkdocs.yml (if any), build/ and site/ unless given explicitly."""
+    site_dir: Path | None = None
+    build_dir: Path | None = None
+    config_file: Path | None = None
+    """The project's mkdocs.yml; None: `project_dir/mkdocs.yml` if present, else the default."""
+    as_of: dt.date | None = None
+    engine: str = "mkdocs"
+    strict: bool = False
+    audience: str | None = None
+    search: bool = True
+
+    @property
+    def site(self) -> Path:
+        return self.site_dir or self.project_dir / "site"
+
+    @property
+    def build(self) -> Path:
+        return self.build_dir or self.project_dir / "build"
+
+    @property
+    def project_config(self) -> Path | None:
+        if self.config_file is not None:
+            return self.config_file
+        candidate = self.project_dir / "mkdocs.yml"
+        return candidate if candidate.is_file() else None
+
+    def resolved_as_of(self) -> dt.date:
+        """--as-of, else SOURCE_DATE_EPOCH's date (reproducible builds), else today (UTC)."""
+        if self.as_of is not None:
+            return self.as_of
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch and epoch.strip().isdigit():
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        return dt.datetime.now(dt.UTC).date()
+
+
+@dataclass
+class PipelineReport:
+    """What a run did, for the CLI's summary and the benchmark."""
+
+    models: int = 0
+    pages: int = 0
+    changed: int = 0
+    removed: int = 0
+    search_files: int = 0
+    site_dir: Path | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    build_warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def terminal_progress(message: str) -> None:
+    """Progress on stderr, only when it is a terminal."""
+    if sys.stderr.isatty():
+        print(f"govcat: {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Prepared:
+    """The output of the read-only stages: ready to render."""
+
+    site: Any  # generator.render.SiteContext
+    warnings: list[Problem]
+
+
+def _summarize(catalog: Any, as_of: dt.date) -> MonitoringSummary:
+    try:
+        from generator.monitoring.aggregate import summarize
+    except ImportError:  # monitoring not installed in this tree: every model unmonitored
+        return MonitoringSummary(
+            as_of=as_of,
+            models={
+                model_id: ModelHealth(model_id, HealthStatus.unmonitored, as_of, None)
+                for model_id in catalog.models
+            },
+        )
+    return summarize(catalog, as_of=as_of)
+
+
+def _narrow(catalog: Any, summary: Any, findings: list[Any], audience: str | None) -> tuple:
+    if not audience:
+        return catalog, summary, findings
+    from generator.audience import narrow
+
+    return narrow(catalog, summary, findings, audience)
+
+
+def prepare(options: BuildOptions, progress: Progress = _quiet) -> Prepared:
+    """Load, validate, evaluate policy, aggregate and narrow: no file is written."""
+    from generator.policy import governance_status, run_policy
+    from generator.render import build_site_context
+    from generator.render.history import card_history
+    from generator.validate import validate_catalog
+
+    as_of = options.resolved_as_of()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    progress(f"validating {options.catalog}")
+    validated = validate_catalog(options.catalog, today=as_of)
+    policy_run = run_policy(validated.catalog, as_of)
+    problems = validated.problems + policy_run.problems
+    failing = [p for p in problems if p.severity == "error" or options.strict]
+    if failing:
+        raise ProblemsFound(problems)
+    catalog = validated.catalog
+    timings["validate"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    progress(f"aggregating monitoring for {len(catalog.models)} models")
+    summary = _summarize(catalog, as_of)
+    timings["aggregate"] = time.perf_counter() - started
+
+    findings = policy_run.findings
+    governance = (
+        governance_status(catalog, policy_run.policy, findings, as_of)
+        if policy_run.policy is not None
+        else {}
+    )
+    catalog, summary, findings = _narrow(catalog, summary, findings, options.audience)
+
+    history, top = card_history(catalog.root)
+    repository_paths = {}
+    if top is not None:
+        for model_id in catalog.models:
+            document = catalog.documents.get(("models", model_id))
+            path = Path(document.path) if document else catalog.root / "models" / f"{model_id}.yaml"
+            try:
+                repository_paths[model_id] = path.resolve().relative_to(top).as_posix()
+            except ValueError:
+                pass
+    site = build_site_context(
+        catalog,
+        summary,
+        findings,
+        as_of=as_of,
+        last_changes=history,
+        repository_paths=repository_paths,
+        governance={k: str(v) for k, v in governance.items()},
+        audience=options.audience,
+    )
+    site.extra["timings"] = timings
+    return Prepared(site=site, warnings=problems)
+
+
+def render(options: BuildOptions, prepared: Prepared) -> Any:
+    """Render the prepared site into build/docs and build/overrides."""
+    from generator.render import render_site
+
+    return render_site(prepared.site, options.build / "docs", options.build / "overrides")
+
+
+def site_config(options: BuildOptions, prepared: Prepared, nav: list[Any]) -> dict[str, Any]:
+    """The builder's effective config for this project and this render."""
+    from generator.build import NavItem, effective_config
+
+    settings = prepared.site.catalog.settings
+    return effective_config(
+        project_config=options.project_config,
+        docs_dir=options.build / "docs",
+        overrides_dir=options.build / "overrides",
+        site_dir=options.site,
+        nav=[NavItem(n.title, n.path) for n in nav],
+        site_name=settings.title,
+        site_url=settings.site_url,
+    )
+
+
+def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
+    """The whole pipeline: validate → aggregate → render → build; site/ swapped in at the end."""
+    from generator.build import build_site
+
+    if not options.catalog.is_dir():
+        raise BuildError(f"catalog folder '{options.catalog}' does not exist")
+    prepared = prepare(options, progress)
+    report = PipelineReport(models=len(prepared.site.models), warnings=prepared.warnings)
+    report.timings.update(prepared.site.extra.get("timings", {}))
+
+    started = time.perf_counter()
+    progress(f"rendering {report.models} model pages")
+    rendered = render(options, prepared)
+    report.timings["render"] = time.perf_counter() - started
+    report.pages, report.changed, report.removed = (
+        rendered.pages,
+        len(rendered.changed),
+        len(rendered.removed),
+    )
+
+    started = time.perf_counter()
+    progress(f"building the site with {options.engine}")
+    result = build_site(
+        config=site_config(options, prepared, rendered.nav),
+        config_file=options.build / "mkdocs.yml",
+        site_dir=options.site,
+        as_of=prepared.site.as_of,
+        engine=options.engine,
+        strict=options.strict,
+        search=options.search,
+    )
+    report.timings["build"] = time.perf_counter() - started
+    report.site_dir = result.site_dir
+    report.search_files = result.search_files
+    report.build_warnings = result.warnings
+    return report
+
+
+def _catalog_state(root: Path) -> dict[str, tuple[int, int]]:
+    """Path → (mtime_ns, size) of every file in the catalog (cheap change detection)."""
+    state = {}
+    for path in root.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            state[str(path)] = (stat.st_mtime_ns, stat.st_size)
+    return state
+
+
+def rerender(options: BuildOptions, progress: Progress = _quiet) -> Any:
+    """Validate, aggregate and render again; only changed generated files are rewritten.
+
+    Problems are reported and leave the previous render in place (the preview keeps
+    showing the last good site).
+    """
+    try:
+        prepared = prepare(options, progress)
+    except ProblemsFound as found:
+        from generator.errors import format_problems
+
+        progress(f"not re-rendered, the catalog has problems:\n{format_problems(found.problems)}")
+        return None
+    rendered = render(options, prepared)
+    progress(f"re-rendered: {len(rendered.changed)} files changed, {len(rendered.removed)} removed")
+    return prepared, rendered
+
+
+def serve_site(
+    options: BuildOptions,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    progress: Progress = _quiet,
+    poll_seconds: float = 0.5,
+) -> None:
+    """Render once, start the live-reload server, and re-render when a catalog file changes."""
+    import threading
+
+    from generator.build import serve_site as serve_built_site
+    from generator.build import write_effective_config
+
+    prepared = prepare(options, progress)
+    rendered = render(options, prepared)
+    config = site_config(options, prepared, rendered.nav)
+    config["site_dir"] = str((options.build / "preview").resolve())
+    config_file = write_effective_config(options.build / "mkdocs.serve.yml", config)
+
+    stop = threading.Event()
+
+    def watch() -> None:
+        state = _catalog_state(options.catalog)
+        while not stop.wait(poll_seconds):
+            current = _catalog_state(options.catalog)
+            if current != state:
+                state = current
+                progress("catalog changed, re-rendering")
+                rerender(options, progress)
+
+    watcher = threading.Thread(target=watch, name="govcat-catalog-watcher", daemon=True)
+    watcher.start()
+    try:
+        serve_built_site(config_file, host=host, port=port)
+    finally:
+        stop.set()

@@ -1,0 +1,262 @@
+"""Render stage: the site context → generated Markdown, JSON data files and assets.
+
+Only this package knows Jinja. `render_site` writes into `build/docs/` (the
+site builder's docs_dir) and `build/overrides/` (the theme's `custom_dir`):
+
+* one Markdown page with front matter per model, dataset, team and tag, plus the
+  dashboard, inventory, alerts and search pages;
+* data files the JavaScript islands read (`data/inventory.json`,
+  `data/series/<id>.json`, `data/portfolio.json`) and the machine-readable twin
+  (`catalog.json`, `models/<id>.json`, `inventory.csv`, `inventory.json`);
+* the assets (CSS, JS, vendored Vega) and Material block overrides.
+
+Files are written only when their bytes change, and files no longer produced are
+removed, so incremental site builds skip what did not change.
+
+Extension point — `PAGE_PRODUCERS`: other areas add pages without touching the
+built-in ones. A producer is `producer(site: SiteContext, out: PageWriter) -> None`
+(or a `"module:function"` string, imported when the site is rendered, which avoids
+import cycles). It may call `out.render(template, path, page=...)`,
+`out.write(path, text)`, `out.write_json(path, value)` and `out.add_nav(title,
+path, order)`; its templates live in `site_templates/pages/` beside the built-in
+ones and may include the shared partials (`_badges.md.j2`, …). Example:
+
+    PAGE_PRODUCERS.append("generator.governance.site:compliance_pages")
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+
+from generator.render import data
+from generator.render.context import (
+    HEALTH_LABELS,
+    SiteContext,
+    alerts_page,
+    build_site_context,
+    dataset_page,
+    home_page,
+    model_list,
+    model_page,
+    team_page,
+)
+from generator.render.escape import html_text, json_attribute, markdown_text, title_text
+from generator.render.writer import Writer
+
+__all__ = [
+    "PAGE_PRODUCERS",
+    "PageWriter",
+    "RenderResult",
+    "SiteContext",
+    "build_site_context",
+    "render_site",
+]
+
+SITE_TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
+"""Templates, theme overrides and assets shipped with govcat."""
+
+Producer = Callable[[SiteContext, "PageWriter"], None]
+
+PAGE_PRODUCERS: list[Producer | str] = []
+"""Extra page producers run after the built-in pages (see the module docstring)."""
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A top-level navigation entry (model pages are never in the nav)."""
+
+    title: str
+    path: str
+    order: int
+
+
+@dataclass
+class RenderResult:
+    """What a render wrote: for incremental builds and the CLI's summary."""
+
+    pages: int
+    changed: list[str]
+    removed: list[str]
+    nav: list[NavEntry] = field(default_factory=list)
+
+
+def _root_prefix(path: str) -> str:
+    """Relative link from the page generated at `path` to the site root (directory URLs)."""
+    parts = PurePosixPath(path).with_suffix("").parts
+    depth = len(parts) - (1 if parts and parts[-1] == "index" else 0)
+    return "../" * depth
+
+
+def make_environment(templates: Path) -> jinja2.Environment:
+    """The Jinja environment: autoescape on, undefined names are errors, filters registered."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates / "pages")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    environment.filters.update(
+        md=markdown_text,
+        html=html_text,
+        title_text=title_text,
+        jsonattr=json_attribute,
+        date=lambda value: value.isoformat()[:10] if value is not None else "—",
+    )
+    icons = {
+        path.stem: jinja2.utils.markupsafe.Markup(path.read_text("utf-8").strip())
+        for path in sorted((templates / "icons").glob("*.svg"))
+    }
+    environment.globals.update(icon=icons.__getitem__, HEALTH_LABELS=HEALTH_LABELS)
+    return environment
+
+
+class PageWriter:
+    """What a page producer writes through: templates rendered to files, data, nav."""
+
+    def __init__(self, writer: Writer, environment: jinja2.Environment, site: SiteContext) -> None:
+        self.writer = writer
+        self.environment = environment
+        self.site = site
+        self.nav: list[NavEntry] = []
+        self.pages = 0
+
+    def render(self, template: str, path: str, **context: Any) -> None:
+        """Render `template` with `site`, `root` (link prefix) and `context` into `path`."""
+        text = self.environment.get_template(template).render(
+            site=self.site, root=_root_prefix(path), **context
+        )
+        self.writer.write(path, text)
+        self.pages += path.endswith(".md")
+
+    def write(self, path: str, content: str | bytes) -> None:
+        self.writer.write(path, content)
+
+    def write_json(self, path: str, value: Any, *, indent: int | None = None) -> None:
+        self.writer.write_json(path, value, indent=indent)
+
+    def add_nav(self, title: str, path: str, order: int = 100) -> None:
+        """Add a top-level navigation entry (keep it to a handful of pages)."""
+        self.nav.append(NavEntry(title, path, order))
+
+
+# --- built-in producers -------------------------------------------------------
+
+
+def _home(site: SiteContext, out: PageWriter) -> None:
+    out.render("home.md.j2", "index.md", page=home_page(site))
+    out.write_json("data/portfolio.json", data.portfolio_series(site.summary))
+    out.add_nav("Dashboard", "index.md", 0)
+
+
+def _inventory(site: SiteContext, out: PageWriter) -> None:
+    out.render("inventory.md.j2", "inventory.md", columns=data.INVENTORY_COLUMNS)
+    out.write_json("data/inventory.json", data.inventory_data(site))
+    records = data.inventory_records(site)
+    out.write("inventory.csv", data.inventory_csv(records))
+    out.write_json("inventory.json", records, indent=1)
+    out.add_nav("Inventory", "inventory.md", 10)
+
+
+def _models(site: SiteContext, out: PageWriter) -> None:
+    for entry in site.models.values():
+        out.render("model.md.j2", f"models/{entry.id}.md", page=model_page(site, entry))
+        out.write_json(f"models/{entry.id}.json", data.model_twin(site, entry), indent=1)
+        series = data.model_series(site.summary, entry)
+        if series is not None:
+            out.write_json(f"data/series/{entry.id}.json", series)
+    out.write_json("catalog.json", data.catalog_twin(site))
+
+
+def _datasets(site: SiteContext, out: PageWriter) -> None:
+    datasets = site.catalog.datasets
+    for dataset in datasets.values():
+        out.render("dataset.md.j2", f"datasets/{dataset.id}.md", page=dataset_page(site, dataset))
+    out.render("datasets_index.md.j2", "datasets/index.md", datasets=list(datasets.values()))
+    out.add_nav("Datasets", "datasets/index.md", 30)
+
+
+def _teams(site: SiteContext, out: PageWriter) -> None:
+    teams = site.catalog.teams
+    for team in teams.values():
+        out.render("team.md.j2", f"teams/{team.id}.md", page=team_page(site, team))
+    out.render("teams_index.md.j2", "teams/index.md", teams=list(teams.values()))
+    out.add_nav("Teams", "teams/index.md", 40)
+
+
+def _tags(site: SiteContext, out: PageWriter) -> None:
+    for tag, model_ids in site.tags.items():
+        out.render(
+            "tag.md.j2", f"tags/{tag}.md", tag=tag, models=model_list(site, model_ids, f"tag={tag}")
+        )
+    out.render("tags_index.md.j2", "tags/index.md")
+    out.add_nav("Tags", "tags/index.md", 50)
+
+
+def _alerts(site: SiteContext, out: PageWriter) -> None:
+    out.render("alerts.md.j2", "alerts.md", page=alerts_page(site))
+    out.add_nav("Alerts", "alerts.md", 20)
+
+
+def _search(site: SiteContext, out: PageWriter) -> None:
+    out.render("search.md.j2", "search.md")
+    out.add_nav("Search", "search.md", 90)
+
+
+BUILTIN_PRODUCERS: list[Producer] = [
+    _home,
+    _inventory,
+    _models,
+    _datasets,
+    _teams,
+    _tags,
+    _alerts,
+    _search,
+]
+
+
+def _resolve(producer: Producer | str) -> Producer:
+    if callable(producer):
+        return producer
+    module_name, _, attribute = producer.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def _copy_tree(source: Path, writer: Writer, prefix: str = "") -> None:
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            writer.write(prefix + path.relative_to(source).as_posix(), path.read_bytes())
+
+
+def render_site(
+    site: SiteContext,
+    docs_dir: Path,
+    overrides_dir: Path,
+    *,
+    templates: Path = SITE_TEMPLATES,
+) -> RenderResult:
+    """Write the whole generated tree for `site`; unchanged files are left untouched."""
+    environment = make_environment(templates)
+    docs = Writer(docs_dir)
+    out = PageWriter(docs, environment, site)
+    for producer in [*BUILTIN_PRODUCERS, *PAGE_PRODUCERS]:
+        _resolve(producer)(site, out)
+    _copy_tree(templates / "assets", docs, "assets/govcat/")
+    _copy_tree(templates / "charts", docs, "assets/govcat/charts/")
+    overrides = Writer(overrides_dir)
+    _copy_tree(templates / "overrides", overrides)
+    removed = docs.finish() + overrides.finish()
+    return RenderResult(
+        pages=out.pages,
+        changed=docs.changed + overrides.changed,
+        removed=removed,
+        nav=sorted(out.nav, key=lambda n: (n.order, n.title)),
+    )
