@@ -161,7 +161,7 @@ FROM {source}
 WHERE ts < make_timestamptz({end_us}::BIGINT)
 """
 
-BREACH = "(o.value < th.t_min OR o.value > th.t_max)"
+BREACH = "(coalesce(o.value < th.t_min, false) OR coalesce(o.value > th.t_max, false))"
 
 
 def _window_columns() -> str:
