@@ -139,6 +139,37 @@ def codeowners(catalog: Path, output: Path | None, gitlab: bool, check: bool) ->
         click.echo(f"wrote {output}", err=True)
 
 
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Model catalog", show_default=True, help="Site title.")
+@click.option(
+    "--force", is_flag=True, help="Add the scaffold to a non-empty folder (same names overwritten)."
+)
+def init(directory: Path, title: str, force: bool) -> None:
+    """Scaffold a new catalog repository in DIRECTORY.
+
+    Writes an example catalog (teams, a dataset, a model, settings and policy),
+    mkdocs.yml, GitHub workflows (pull-request check with the governance diff,
+    publish to Pages), CODEOWNERS, a pre-commit hook, requirements.txt and a
+    README. The result passes `govcat validate` and `govcat build` as written.
+
+    \b
+    Example:
+      govcat init model-catalog
+      cd model-catalog && git init && govcat validate catalog
+    """
+    from generator.init import InitError, init_repository, relative_posix
+
+    try:
+        result = init_repository(directory, title=title, force=force)
+    except InitError as error:
+        raise click.ClickException(str(error)) from None
+    shown = relative_posix(result.root)
+    for path in result.files:
+        click.echo(f"wrote {shown}/{path}")
+    click.echo(f"next: cd {shown} && git init && govcat validate catalog && govcat build")
+
+
 def _write_output(path: Path, text: str) -> None:
     """`-` is standard output; a regular file is replaced atomically; anything else
     (a pipe, /dev/stdout) is written to in place, never replaced."""
@@ -162,4 +193,4 @@ def _parse_date(value: str | None) -> dt.date | None:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-COMMANDS: list[click.Command] = [diff, codeowners]
+COMMANDS: list[click.Command] = [diff, codeowners, init]
