@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,12 +128,8 @@ def _problems_printed() -> Iterator[None]:
 def _emit(output: str, data: bytes) -> None:
     from generator.exports.output import write_output
 
-    if output == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
-    else:
-        write_output(output, data)
+    write_output(output, data)
+    if output != "-":
         click.echo(f"wrote {output}", err=True)
 
 
@@ -169,7 +166,7 @@ def export_inventory(catalog: Path, output_format: str, output: str, today: str 
     from generator.exports import inventory_bytes
     from generator.policy.report import load_report
 
-    if output_format == "xlsx" and output == "-" and click.get_text_stream("stdout").isatty():
+    if output_format == "xlsx" and output == "-" and sys.stdout.isatty():
         raise click.UsageError("xlsx is binary: give -o FILE.xlsx")
     with _problems_printed():
         report = load_report(catalog, _as_of(today))

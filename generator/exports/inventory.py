@@ -143,6 +143,7 @@ def inventory_bytes(
 
 def _xlsx(rows: list[dict[str, Any]], report: GovernanceReport) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
@@ -152,7 +153,7 @@ def _xlsx(rows: list[dict[str, Any]], report: GovernanceReport) -> bytes:
     for row in rows:
         sheet.append([_cell(row[c]) for c in INVENTORY_COLUMNS])
     for cell in sheet[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(INVENTORY_COLUMNS))}{len(rows) + 1}"
     # fixed document dates: the same catalog and date give the same file

@@ -119,7 +119,7 @@ def skeleton(
     return {
         "id": card_id,
         "name": plain(name, SHORT) or card_id,
-        "summary": summary or "TODO one or two sentences: what the model predicts, for whom.",
+        "summary": summary or "TODO one or two sentences — what the model predicts, for whom.",
         "owner": owner or TODO_TEAM,
         "contacts": [
             {"role": "accountable", "person": TODO_PERSON},
