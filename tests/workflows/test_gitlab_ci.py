@@ -50,7 +50,7 @@ def test_pages_job_publishes_in_order() -> None:
     assert pages["artifacts"]["paths"] == ["public"]
     assert pages["resource_group"] == "pages" and pages["interruptible"] is False
     assert "environment" in pages  # lets GitLab skip outdated deployment jobs
-    assert "-o public" in script("pages")
+    assert "--site-dir public" in script("pages")
     assert {"job": "ingest", "optional": True, "artifacts": True} in pages["needs"]
 
 

@@ -7,7 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ci_helpers import ACTION_FILE, WORKFLOW_FILES, WORKFLOWS_DIR, load_yaml, triggers
+from ci_helpers import (
+    ACTION_FILE,
+    REPO,
+    WORKFLOW_FILES,
+    WORKFLOWS_DIR,
+    govcat_calls,
+    load_yaml,
+    triggers,
+    unknown_govcat_options,
+)
 
 PINNED_USES = re.compile(
     r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s+v\d+(?:\.\d+){0,2}\s*$"
@@ -169,3 +178,20 @@ def test_publish_workflow_health_notifications() -> None:
     script = run_commands(health)
     assert "govcat health --catalog catalog --format json --fail-on breach" in script
     assert ".github/scripts/health_issues.py" in script
+
+
+def test_govcat_invocations_match_the_cli() -> None:
+    """Every `govcat …` the CI files run names a real subcommand and real options."""
+    scripts = [
+        step.get("run", "") for path in WORKFLOW_FILES for step in all_steps(load_yaml(path))
+    ]
+    gitlab = load_yaml(REPO / ".gitlab-ci.yml")
+    scripts += [
+        "\n".join(job.get("script", []) + job.get("before_script", []))
+        for job in gitlab.values()
+        if isinstance(job, dict)
+    ]
+    calls = [call for script in scripts for call in govcat_calls(script)]
+    assert {call[0] for call in calls} >= {"validate", "build", "diff", "ingest", "health"}
+    for call in calls:
+        assert unknown_govcat_options(call) == [], call
