@@ -129,6 +129,7 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Prepared:
     """Load, validate, evaluate policy, aggregate and narrow: no file is written."""
     from generator.policy import governance_status, run_policy
     from generator.render import build_site_context
+    from generator.render.governance import attach_governance
     from generator.render.history import card_history
     from generator.validate import validate_catalog
 
@@ -179,6 +180,7 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Prepared:
         audience=options.audience,
     )
     site.extra["timings"] = timings
+    attach_governance(site, policy_run.policy, findings)
     return Prepared(site=site, warnings=problems)
 
 

@@ -63,7 +63,7 @@ SITE_TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 
 Producer = Callable[[SiteContext, "PageWriter"], None]
 
-PAGE_PRODUCERS: list[Producer | str] = []
+PAGE_PRODUCERS: list[Producer | str] = ["generator.render.governance:governance_pages"]
 """Extra page producers run after the built-in pages (see the module docstring)."""
 
 
