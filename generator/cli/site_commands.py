@@ -97,22 +97,26 @@ def build(
     Example:
       govcat build --catalog catalog/
       govcat build --as-of 2026-11-01 --strict --engine zensical
+      govcat build --as-of v2025.12   # cards as they stood at a git revision
     """
     from generator.errors import format_problems
+    from generator.history import point_in_time
     from generator.pipeline import BuildOptions, run, terminal_progress
 
-    options = BuildOptions(
-        catalog=catalog,
-        site_dir=site_dir,
-        build_dir=build_dir,
-        config_file=config_file,
-        as_of=_parse_date(as_of),
-        engine=engine,
-        strict=strict,
-        audience=audience,
-        search=not no_search,
-    )
-    report = run(options, progress=terminal_progress)
+    # --as-of DATE|REV: the cards as they stood then, from git history when they changed since
+    with point_in_time(catalog, as_of) as moment:
+        options = BuildOptions(
+            catalog=moment.catalog,
+            site_dir=site_dir,
+            build_dir=build_dir,
+            config_file=config_file,
+            as_of=moment.as_of if as_of else None,
+            engine=engine,
+            strict=strict,
+            audience=audience,
+            search=not no_search,
+        )
+        report = run(options, progress=terminal_progress)
     if report.warnings:
         click.echo(format_problems(report.warnings), err=True)
     for warning in report.build_warnings:
