@@ -9,8 +9,9 @@ introduces or resolves. `render_markdown` turns the report into a pull-request
 comment, `render_json` into data.
 
 Loading is proportional to the change, not the catalog: the head side is
-validated exactly as `govcat validate` does (from the working tree, or from the
-revision written to a temporary folder), and the base side reuses the head's
+validated exactly as `govcat validate` does (from the working tree when HEAD is
+checked out and clean there — the CI case — else from the revision written to a
+temporary folder), and the base side reuses the head's
 parsed cards for every file that `git diff` says is unchanged, parsing only the
 base versions of the changed files.
 """
@@ -121,7 +122,6 @@ class FindingRow:
     model: str
     severity: str
     message: str
-    location: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,7 @@ def load_sides(
 ) -> Sides:
     """Validate the head catalog fully and rebuild the base from the changed files only."""
     changes = repo.changed_files(base, head, folder)
-    if head is None:
+    if head is None or repo.is_checked_out(head, folder):
         head_root = repo.top / folder
         head_result = validate_catalog(head_root, today=today)
     else:
@@ -594,21 +594,12 @@ def _findings(catalog: Catalog, today: dt.date) -> list[FindingRow]:
 
 
 def _finding_row(finding: Any) -> FindingRow:
-    def first(*names: str) -> Any:
-        for name in names:
-            value = getattr(finding, name, None)
-            if value is not None:
-                return value
-        return ""
-
-    problem = first("problem")
-    location = problem.location() if isinstance(problem, Problem) else ""
+    # Only plain attributes: a finding's `problem` would re-read its card for a line number.
     return FindingRow(
-        rule=str(first("rule", "rule_id") or getattr(problem, "rule", "")),
-        model=str(first("model_id", "model", "card_id", "subject")),
-        severity=str(first("severity") or getattr(problem, "severity", "error")),
-        message=str(first("message") or getattr(problem, "message", "")),
-        location=location or str(first("location")),
+        rule=str(finding.rule),
+        model=str(getattr(finding, "model_id", None) or getattr(finding, "model", "")),
+        severity=str(finding.severity),
+        message=str(finding.message),
     )
 
 

@@ -82,6 +82,18 @@ class GitRepo:
             ) from None
         return output.decode().strip()
 
+    def is_checked_out(self, revision: str, folder: str = ".") -> bool:
+        """True when the working tree's `folder` is exactly `revision` (HEAD there, nothing
+        modified, staged or untracked below it): its files can be read from disk."""
+        try:
+            head = self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode().strip()
+        except GitError:
+            return False
+        if head != self.resolve(revision):
+            return False
+        status = self.git("status", "--porcelain", "-z", "--untracked-files=all", "--", folder)
+        return not status
+
     def list_files(self, revision: str, folder: str = ".") -> dict[str, str]:
         """Every file below `folder` at `revision`: path → blob id, sorted by path."""
         commit = self.resolve(revision)

@@ -503,3 +503,18 @@ def test_broken_policy_on_head_is_a_schema_problem(policy_clone: Path) -> None:
     assert code == 1
     assert "catalog/policy.yaml" in section(out, "Schema problems on")
     assert "_Findings not fully compared: policy.yaml has errors on the head side._" in out
+
+
+def test_head_checked_out_and_clean_is_read_from_the_working_tree(
+    repo: Path, tmp_path: Path
+) -> None:
+    git_repo = GitRepo.discover(repo / "catalog")
+    assert git_repo.is_checked_out("broken", "catalog")  # main's tip
+    assert git_repo.is_checked_out("HEAD", "catalog")
+    assert not git_repo.is_checked_out("dataset", "catalog")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    clone_repo = GitRepo.discover(clone / "catalog")
+    assert clone_repo.is_checked_out("HEAD", "catalog")
+    (clone / "catalog" / "models" / "new.yaml").write_text("id: new\n")  # untracked
+    assert not clone_repo.is_checked_out("HEAD", "catalog")
