@@ -200,7 +200,11 @@ def import_hf(
     index = meta.get("model-index") or []
     index_name = str(index[0].get("name", "")) if index else ""
     title = re.sub(r"^model card( for|:)?\s*|\s*model card$", "", title, flags=re.I).strip()
-    stem = path.parent.name if path.stem.lower() in ("readme", "model_card", "modelcard") else path.stem
+    stem = (
+        path.parent.name
+        if path.stem.lower() in ("readme", "model_card", "modelcard")
+        else path.stem
+    )
     name = title or index_name or stem
     description = _text_of(sections, "description")
     summary = first_sentences(intro) or first_sentences(description) or None
