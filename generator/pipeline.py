@@ -13,6 +13,7 @@ Nothing is written until load, validation and aggregation have all succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -165,10 +166,8 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Prepared:
         for model_id in catalog.models:
             document = catalog.documents.get(("models", model_id))
             path = Path(document.path) if document else catalog.root / "models" / f"{model_id}.yaml"
-            try:
+            with contextlib.suppress(ValueError):
                 repository_paths[model_id] = path.resolve().relative_to(top).as_posix()
-            except ValueError:
-                pass
     site = build_site_context(
         catalog,
         summary,

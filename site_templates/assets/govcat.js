@@ -288,7 +288,8 @@
             values = values.filter(function (v, i) { return i < facet.top || selected.indexOf(v) >= 0; });
           }
           if (!values.length) return;
-          var group = el("div", { className: "gc-facet", role: "group", "aria-label": facet.label, "data-facet": facet.key }, [el("span", { className: "gc-facet__name", text: facet.label })]);
+          var chips = el("div", { className: "gc-facet__values" });
+          var group = el("div", { className: "gc-facet", role: "group", "aria-label": facet.label, "data-facet": facet.key }, [el("span", { className: "gc-facet__name", text: facet.label }), chips]);
           values.forEach(function (value) {
             var pressed = selected.indexOf(value) >= 0;
             var label = facet.key === "team" ? (data.teams[value] || value) : facet.key === "health" ? HEALTH_LABELS[value] || value : value;
@@ -303,7 +304,7 @@
               state.page = 0;
               update();
             });
-            group.appendChild(chip);
+            chips.appendChild(chip);
           });
           holder.appendChild(group);
         });
@@ -428,11 +429,13 @@
     var bands = [];
     if (t.warn_below != null) bands.push({ y: t.min != null ? t.min : t.warn_below, y2: t.warn_below });
     if (t.warn_above != null) bands.push({ y: t.warn_above, y2: t.max != null ? t.max : t.warn_above });
+    var points = series.x.map(function (x, i) {
+      var value = series.y[i];
+      return { day: dayString(start, x), value: value, status: isBreach(value, t) ? "breach" : "ok" };
+    });
     return {
-      points: series.x.map(function (x, i) {
-        var value = series.y[i];
-        return { day: dayString(start, x), value: value, status: isBreach(value, t) ? "breach" : "ok" };
-      }),
+      points: points,
+      breaches: points.filter(function (p) { return p.status === "breach"; }),
       rules: rules,
       bands: bands
     };
@@ -461,6 +464,8 @@
           if (!series) return;
           var filled = JSON.parse(JSON.stringify(loaded[0]));
           filled.datasets = metricDatasets(document_.start, series);
+          /* an empty layer only makes Vega warn about infinite extents */
+          filled.layer = filled.layer.filter(function (layer) { return filled.datasets[layer.data.name].length; });
           embed(node, filled);
         });
       }).catch(function (error) { console.error("govcat chart data:", error); });
