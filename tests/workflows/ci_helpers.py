@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -88,3 +90,45 @@ def unknown_govcat_options(argv: list[str]) -> list[str]:
     known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
     options = [arg.split("=", 1)[0] for arg in argv[1:] if arg.startswith("-")]
     return [option for option in options if option not in known]
+
+
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def workflow_step(workflow: str, job: str, name_or_id: str) -> dict[str, Any]:
+    """One step of a job in .github/workflows/, by its name or id."""
+    steps = load_yaml(WORKFLOWS_DIR / workflow)["jobs"][job]["steps"]
+    for step in steps:
+        if name_or_id in (step.get("name"), step.get("id")):
+            return step
+    raise KeyError(f"{workflow}: job {job} has no step {name_or_id!r}")
+
+
+def run_step(
+    step: dict[str, Any], cwd: Path, context: dict[str, str], env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Run a `run:` step as a Linux runner does: `${{ }}` only in env (resolved from
+    `context`), `bash -e` (or `-eo pipefail` with an explicit `shell: bash`), and
+    GITHUB_OUTPUT / GITHUB_STEP_SUMMARY / RUNNER_TEMP files. Returns the step's outputs."""
+    runner_temp = Path(env["RUNNER_TEMP"])
+    runner_temp.mkdir(parents=True, exist_ok=True)
+    output_file = runner_temp / "github-output"
+    output_file.write_text("")
+    step_env = {**os.environ, **env, "GITHUB_OUTPUT": str(output_file)}
+    step_env.setdefault("GITHUB_STEP_SUMMARY", str(runner_temp / "step-summary.md"))
+    for key, value in step.get("env", {}).items():
+        step_env[key] = EXPRESSION.sub(lambda m: context[m.group(1)], str(value))
+    flags = ["-eo", "pipefail"] if step.get("shell") == "bash" else ["-e"]
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", *flags, "-c", step["run"]],
+        cwd=cwd,
+        env=step_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    outputs = dict(
+        line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line
+    )
+    return done, outputs

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -73,3 +74,40 @@ def actionlint() -> Callable[[list[Path]], list[dict[str, Any]]]:
         return json.loads(done.stdout)
 
     return run
+
+
+@pytest.fixture
+def fake_gh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `gh` on PATH that logs each call (argv and stdin) and answers from canned files.
+
+    `issue list` prints tmp_path/issues.json; `run list` prints tmp_path/runs.json;
+    `run download ... --dir D` writes D/export.csv. Returns the log file (JSON lines).
+    """
+    log = tmp_path / "gh-calls.jsonl"
+    (tmp_path / "issues.json").write_text("[]")
+    (tmp_path / "runs.json").write_text("[]")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text(
+        f"#!{sys.executable}\n"
+        "import json, pathlib, sys\n"
+        f"root = pathlib.Path({str(tmp_path)!r})\n"
+        "args = sys.argv[1:]\n"
+        "stdin = sys.stdin.read() if '-' in args else None\n"
+        "with open(root / 'gh-calls.jsonl', 'a') as log:\n"
+        "    log.write(json.dumps({'args': args, 'stdin': stdin}) + '\\n')\n"
+        "if args[:2] == ['issue', 'list']:\n"
+        "    print((root / 'issues.json').read_text())\n"
+        "elif args[:2] == ['run', 'list']:\n"
+        "    runs = json.loads((root / 'runs.json').read_text())\n"
+        "    print(runs[0]['databaseId'] if runs else '')\n"
+        "elif args[:2] == ['run', 'download']:\n"
+        "    out = pathlib.Path(args[args.index('--dir') + 1])\n"
+        "    out.mkdir(parents=True, exist_ok=True)\n"
+        "    (out / 'export.csv').write_text('model_id,ts,metric,value\\n')\n",
+        encoding="utf-8",
+    )
+    gh.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return log
