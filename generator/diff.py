@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 import json
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -227,14 +227,20 @@ class Sides:
 
 
 def governance_diff(
-    catalog_dir: Path, base: str, head: str | None = None, *, today: dt.date | None = None
+    catalog_dir: Path,
+    base: str,
+    head: str | None = None,
+    *,
+    today: dt.date | None = None,
+    progress: Callable[[str], None] = lambda message: None,
 ) -> DiffReport:
     """Compare the catalog at `base` with `head` (a revision, or None: the working tree)."""
     today = today or dt.date.today()
     repo = GitRepo.discover(catalog_dir)
     folder = repo.relative(catalog_dir)
     with tempfile.TemporaryDirectory(prefix="govcat-diff-") as scratch:
-        sides = load_sides(repo, folder, base, head, Path(scratch), today=today)
+        sides = load_sides(repo, folder, base, head, Path(scratch), today=today, progress=progress)
+        progress("comparing cards and policy findings")
         report = compare(sides, today=today)
     report.base = base
     report.head = head or "working tree"
@@ -242,18 +248,30 @@ def governance_diff(
 
 
 def load_sides(
-    repo: GitRepo, folder: str, base: str, head: str | None, scratch: Path, *, today: dt.date
+    repo: GitRepo,
+    folder: str,
+    base: str,
+    head: str | None,
+    scratch: Path,
+    *,
+    today: dt.date,
+    progress: Callable[[str], None] = lambda message: None,
 ) -> Sides:
     """Validate the head catalog fully and rebuild the base from the changed files only."""
     changes = repo.changed_files(base, head, folder)
+    shown_head = head or "the working tree"
     if head is None or repo.is_checked_out(head, folder):
+        progress(f"validating {folder} in {shown_head}")
         head_root = repo.top / folder
         head_result = validate_catalog(head_root, today=today)
     else:
+        progress(f"reading {folder} at {head}")
         head_root = scratch / "head" / folder
         _write_files(head_root, folder, repo.read_files(head, folder))
+        progress(f"validating {folder} at {head}")
         head_result = validate_catalog(head_root, today=today)
         head_result.problems = _shown_relative(head_result.problems, head_root, folder)
+    progress(f"reading the {len(changes)} changed file(s) at {base}")
     base_catalog = _base_catalog(repo, folder, base, changes, head_result.catalog, scratch, today)
     return Sides(base_catalog, head_result, changes, folder)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -70,7 +71,7 @@ def diff(
     if not catalog.is_dir():
         raise click.UsageError(f"catalog folder '{catalog}' does not exist")
     on = _parse_date(today)
-    report = governance_diff(catalog, base, head, today=on)
+    report = governance_diff(catalog, base, head, today=on, progress=_terminal_progress())
     text = render_json(report) if output_format == "json" else render_markdown(report)
     click.echo(text, nl=False)
     if output is not None:
@@ -168,6 +169,15 @@ def init(directory: Path, title: str, force: bool) -> None:
     for path in result.files:
         click.echo(f"wrote {shown}/{path}")
     click.echo(f"next: cd {shown} && git init && govcat validate catalog && govcat build")
+
+
+def _terminal_progress() -> Callable[[str], None]:
+    """Progress lines on stderr when it is a terminal; silent in CI and pipes."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return lambda message: None
+    return lambda message: click.echo(f"govcat: {message}…", err=True)
 
 
 def _write_output(path: Path, text: str) -> None:
