@@ -12,8 +12,10 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@test -x $(UV) || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(UV) sync --locked --quiet
+	@test -x $(UV) || { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9; }
+	@# --inexact keeps pip and uv themselves in the venv
+	$(UV) sync --locked --inexact --quiet
 	@touch $@
 
 site: install ## build the demo catalog's site into site/
@@ -39,12 +41,12 @@ bench-large: install ## benchmarks at 10,000 models and 100M monitoring rows
 	$(BIN)/python -m benchmarks.run --large
 
 lint: install
-	$(BIN)/ruff check generator tests benchmarks
-	$(BIN)/ruff format --check generator tests benchmarks
+	$(BIN)/ruff check generator tests benchmarks scripts .github/scripts
+	$(BIN)/ruff format --check generator tests benchmarks scripts .github/scripts
 
 format: install
-	$(BIN)/ruff check --fix generator tests benchmarks
-	$(BIN)/ruff format generator tests benchmarks
+	$(BIN)/ruff check --fix generator tests benchmarks scripts .github/scripts
+	$(BIN)/ruff format generator tests benchmarks scripts .github/scripts
 
 clean:
 	rm -rf build site .pytest_cache
