@@ -152,6 +152,8 @@ class DiffReport:
     """Why findings were not (fully) compared, if they were not."""
     head_problems: list[Problem] = field(default_factory=list)
     other_files: list[FileRow] = field(default_factory=list)
+    not_compared: list[str] = field(default_factory=list)
+    """Models whose card is invalid on the head side: neither removed nor compared."""
 
     @property
     def promotions(self) -> list[StageChange]:
@@ -302,10 +304,16 @@ def _base_catalog(
     entries = repo.list_files(base, folder)
     prefix = "" if folder == "." else folder + "/"
     changed_cards = {c.old_path for c in changes if _card_file(folder, c.old_path)}
+    # settings.yaml, policy.yaml, the organisation's own policy profiles, …: every file but
+    # the unchanged cards (taken from the head side) and the monitoring store's parquet
     wanted = {
         path: blob
         for path, blob in entries.items()
-        if "/" not in path[len(prefix) :] or path in changed_cards  # settings.yaml, policy.yaml
+        if path in changed_cards
+        or (
+            path[len(prefix) :].split("/", 1)[0] not in KIND_FOLDERS
+            and not path.endswith(".parquet")
+        )
     }
     root = scratch / "base" / folder
     root.mkdir(parents=True, exist_ok=True)
@@ -378,8 +386,13 @@ def compare(sides: Sides, *, today: dt.date) -> DiffReport:
     for model_id, card in head.models.items():
         if model_id not in base.models and model_id not in renamed_new:
             report.added.append(_model_row(card))
+    report.not_compared = sorted(_invalid_on_head(sides, base, head))
     for model_id, card in base.models.items():
-        if model_id not in head.models and model_id not in renames:
+        if (
+            model_id not in head.models
+            and model_id not in renames
+            and model_id not in report.not_compared
+        ):
             report.removed.append(_model_row(card))
     pairs = [(base.models[m], head.models[m]) for m in head.models if m in base.models]
     pairs += [(base.models[old], head.models[new]) for old, new in renames.items()]
@@ -406,8 +419,29 @@ def compare(sides: Sides, *, today: dt.date) -> DiffReport:
     report.findings_introduced = [
         f for f in head_findings if (f.rule, renamed_back.get(f.model, f.model)) not in base_keys
     ]
-    report.findings_resolved = [f for f in base_findings if (f.rule, f.model) not in head_keys]
+    report.findings_resolved = [
+        f
+        for f in base_findings
+        if (f.rule, f.model) not in head_keys and f.model not in report.not_compared
+    ]
     return report
+
+
+def _invalid_on_head(sides: Sides, base: Catalog, head: Catalog) -> set[str]:
+    """Base models whose file still exists on the head side but did not validate there."""
+    invalid = set()
+    for change in sides.changes:
+        old = _card_file(sides.folder, change.old_path)
+        new = _card_file(sides.folder, change.new_path)
+        if (
+            old
+            and new
+            and new[0] == "models"
+            and new[1] not in head.models
+            and old[1] in base.models
+        ):
+            invalid.add(old[1])
+    return invalid
 
 
 def _renamed_by_content(base: Catalog, head: Catalog, known: dict[str, str]) -> dict[str, str]:
@@ -633,8 +667,9 @@ def escape_markdown(text: str) -> str:
     return text
 
 
-def _code(identifier: str) -> str:
-    return "`" + identifier.replace("`", "'") + "`"
+def _code(text: str) -> str:
+    """A code span: nothing inside is interpreted, so only backticks and newlines matter."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
 
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
@@ -657,9 +692,12 @@ def render_markdown(report: DiffReport) -> str:
     if report.head_errors:
         out += [f"### ❌ Schema problems on {e(report.head)} ({len(report.head_errors)})", ""]
         out += [
-            f"- `{e(p.location())}` {_code(p.rule)}: {e(p.message)}" for p in report.head_errors
+            f"- {_code(p.location())} {_code(p.rule)}: {e(p.message)}" for p in report.head_errors
         ]
         out.append("")
+        if report.not_compared:
+            shown = ", ".join(_code(m) for m in report.not_compared)
+            out += [f"Not compared until their cards are valid again: {shown}.", ""]
     if report.promotions:
         out += ["### 🚀 Promoted to production", ""]
         out += [f"- **{_code(s.model)}**: {s.old} → **production**" for s in report.promotions]

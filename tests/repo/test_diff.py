@@ -252,6 +252,9 @@ def test_schema_error_on_head_is_reported_and_fails(repo: Path) -> None:
     assert "catalog/models/churn-predictor.yaml:" in problems
     assert "`schema-enum`" in problems
     assert "the change introduces 0 policy finding(s) at error or worse" in out
+    # an invalid card is not a removed model
+    assert verdict(out) == "**Verdict:** 1 schema error."
+    assert "Not compared until their cards are valid again: `churn-predictor`." in problems
 
 
 def test_without_fail_on_new_schema_errors_do_not_fail(repo: Path) -> None:
@@ -518,3 +521,32 @@ def test_head_checked_out_and_clean_is_read_from_the_working_tree(
     assert clone_repo.is_checked_out("HEAD", "catalog")
     (clone / "catalog" / "models" / "new.yaml").write_text("id: new\n")  # untracked
     assert not clone_repo.is_checked_out("HEAD", "catalog")
+
+
+def test_policy_profile_files_of_the_base_are_read(policy_clone: Path) -> None:
+    """An organisation's own profile (a file below the catalog) is evaluated on both sides."""
+    catalog = policy_clone / "catalog"
+    profile = {
+        "id": "our-bank",
+        "title": "Our bank",
+        "rules": [
+            {
+                "id": "our.contacts",
+                "title": "Contacts named",
+                "rationale": "Someone to call.",
+                "clause": "Our policy §1",
+                "severity": "error",
+                "check": {"kind": "contacts", "roles": ["accountable"]},
+            }
+        ],
+    }
+    (catalog / "policies").mkdir()
+    (catalog / "policies" / "our-bank.yaml").write_text(yaml.safe_dump(profile))
+    (catalog / "policy.yaml").write_text("profiles: [policies/our-bank.yaml]\n")
+    git(policy_clone, "add", "catalog")
+    git(policy_clone, "commit", "-q", "-m", "own profile")
+    # no change to the cards: the findings already there are not new
+    code, out = run_diff(policy_clone, "HEAD", "--fail-on-new", "error")
+    assert code == 0, out
+    assert "No policy findings introduced or resolved." in out
+    assert "Findings not fully compared" not in out
