@@ -123,16 +123,25 @@ def effective_config(
     nav: Sequence[NavItem],
     site_name: str,
     site_url: str | None = None,
+    base: Path | None = None,
 ) -> dict[str, Any]:
-    """The config the builder reads: the project's (or the default) plus govcat's keys."""
+    """The config the builder reads: the project's (or the default) plus govcat's keys.
+
+    Paths are written relative to `base`, the folder the config is written to
+    (Zensical panics on absolute ones; both builders resolve them from there).
+    """
+
+    def where(path: Path) -> str:
+        return _relative(path, base)
+
     if project_config is not None:
         user = read_project_config(project_config)
-        config: dict[str, Any] = {"INHERIT": str(project_config.resolve())}
+        config: dict[str, Any] = {"INHERIT": where(project_config)}
         theme = user.get("theme")
         if isinstance(theme, str):
-            config["theme"] = {"name": theme, "custom_dir": str(overrides_dir.resolve())}
+            config["theme"] = {"name": theme, "custom_dir": where(overrides_dir)}
         else:
-            config["theme"] = {"custom_dir": str(overrides_dir.resolve())}
+            config["theme"] = {"custom_dir": where(overrides_dir)}
         if "site_name" not in user:
             config["site_name"] = site_name
         if "plugins" not in user:
@@ -142,17 +151,23 @@ def effective_config(
     else:
         user = {}
         config = {"site_name": site_name, **DEFAULT_CONFIG}
-        config["theme"] = {**DEFAULT_CONFIG["theme"], "custom_dir": str(overrides_dir.resolve())}
+        config["theme"] = {**DEFAULT_CONFIG["theme"], "custom_dir": where(overrides_dir)}
     if "nav" not in user:
         config["nav"] = [{item.title: item.path} for item in nav]
     if "not_in_nav" not in user:
         config["not_in_nav"] = NOT_IN_NAV
     if site_url and "site_url" not in user:
         config["site_url"] = site_url
-    config["docs_dir"] = str(docs_dir.resolve())
-    config["site_dir"] = str(site_dir.resolve())
+    config["docs_dir"] = where(docs_dir)
+    config["site_dir"] = where(site_dir)
     config["use_directory_urls"] = True
     return config
+
+
+def _relative(path: Path, base: Path | None) -> str:
+    if base is None:
+        return str(path.resolve())
+    return os.path.relpath(path.resolve(), base.resolve())
 
 
 def write_effective_config(path: Path, config: dict[str, Any]) -> Path:
@@ -289,10 +304,14 @@ def build_site(
         raise BuildError(f"unknown engine '{engine}' — use one of {', '.join(ENGINES)}")
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    # Zensical refuses a site_dir outside its config's folder: build inside build/ then.
+    scratch = config_file.parent.resolve() if engine == "zensical" else site_dir.parent
+    scratch.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=scratch))
     temporary.chmod(0o755)  # mkdtemp makes it private; a published site is world-readable
     try:
-        write_effective_config(config_file, {**config, "site_dir": str(temporary)})
+        relative_site = _relative(temporary, config_file.parent)
+        write_effective_config(config_file, {**config, "site_dir": relative_site})
         with source_date(as_of):
             if engine == "mkdocs":
                 warnings = _build_with_mkdocs(config_file, strict)

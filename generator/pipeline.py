@@ -193,6 +193,7 @@ def render(options: BuildOptions, prepared: Prepared) -> Any:
 def site_config(options: BuildOptions, prepared: Prepared, nav: list[Any]) -> dict[str, Any]:
     """The builder's effective config for this project and this render."""
     from generator.build import NavItem, effective_config
+    from generator.render.escape import title_text
 
     settings = prepared.site.catalog.settings
     return effective_config(
@@ -201,8 +202,9 @@ def site_config(options: BuildOptions, prepared: Prepared, nav: list[Any]) -> di
         overrides_dir=options.build / "overrides",
         site_dir=options.site,
         nav=[NavItem(n.title, n.path) for n in nav],
-        site_name=settings.title,
+        site_name=title_text(settings.title),
         site_url=settings.site_url,
+        base=options.build,
     )
 
 
@@ -289,7 +291,7 @@ def serve_site(
     prepared = prepare(options, progress)
     rendered = render(options, prepared)
     config = site_config(options, prepared, rendered.nav)
-    config["site_dir"] = str((options.build / "preview").resolve())
+    config["site_dir"] = "preview"  # relative to the config in build/
     config_file = write_effective_config(options.build / "mkdocs.serve.yml", config)
 
     stop = threading.Event()

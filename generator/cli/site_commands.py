@@ -99,7 +99,7 @@ def build(
       govcat build --as-of 2026-11-01 --strict --engine zensical
       govcat build --as-of v2025.12   # cards as they stood at a git revision
     """
-    from generator.errors import format_problems
+    from generator.errors import ProblemsFound, format_problems
     from generator.history import point_in_time
     from generator.pipeline import BuildOptions, run, terminal_progress
 
@@ -116,7 +116,11 @@ def build(
             audience=audience,
             search=not no_search,
         )
-        report = run(options, progress=terminal_progress)
+        try:
+            report = run(options, progress=terminal_progress)
+        except ProblemsFound as found:
+            click.echo(format_problems(found.problems), err=True)
+            raise
     if report.warnings:
         click.echo(format_problems(report.warnings), err=True)
     for warning in report.build_warnings:

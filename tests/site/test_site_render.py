@@ -1,0 +1,147 @@
+"""Render stage: escaping, generated files, incremental writes, no model in the nav."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.health import HealthStatus, ModelHealth, MonitoringSummary
+from generator.render import build_site_context, render_site
+from generator.render.escape import markdown_text, title_text
+from generator.render.writer import Writer
+from generator.validate import validate_catalog
+
+AS_OF = dt.date(2026, 11, 20)
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[x](javascript:alert(1))",
+    "{: onclick=alert(1) }",
+    "a | b",
+    "{{ 7*7 }} {% raw %}",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_markdown_text_leaves_no_markup_characters(text: str) -> None:
+    escaped = str(markdown_text(text))
+    for character in "<>[](){}|*_`":
+        assert character not in escaped.replace("&#", "")
+    assert "&#60;" in escaped or "&#91;" in escaped or "&#123;" in escaped or "&#124;" in escaped
+
+
+def test_title_text_drops_characters_that_could_form_markup() -> None:
+    assert title_text("A </title><script>x</script> & {{ y }}") == "A /title script x /script y"
+
+
+def _render(catalog_root: Path, out: Path, summary: MonitoringSummary | None = None):
+    result = validate_catalog(catalog_root, today=AS_OF)
+    assert not result.errors
+    catalog = result.catalog
+    summary = summary or MonitoringSummary(as_of=AS_OF)
+    site = build_site_context(catalog, summary, [], as_of=AS_OF)
+    return render_site(site, out / "docs", out / "overrides")
+
+
+def test_render_writes_every_page_and_data_file(minimal_catalog: Path, tmp_path: Path) -> None:
+    rendered = _render(minimal_catalog, tmp_path)
+    docs = tmp_path / "docs"
+    for path in (
+        "index.md",
+        "inventory.md",
+        "alerts.md",
+        "search.md",
+        "models/credit-default-scorer.md",
+        "models/credit-default-scorer.json",
+        "datasets/loan-applications.md",
+        "teams/credit-risk-ml.md",
+        "tags/credit.md",
+        "catalog.json",
+        "inventory.csv",
+        "inventory.json",
+        "data/inventory.json",
+        "assets/govcat/govcat.js",
+        "assets/govcat/vendor/vega.min.js",
+        "assets/govcat/charts/metric.vl.json",
+    ):
+        assert (docs / path).is_file(), path
+    assert (tmp_path / "overrides" / "main.html").is_file()
+    inventory = json.loads((docs / "data/inventory.json").read_text())
+    ids = [row[inventory["columns"].index("id")] for row in inventory["rows"]]
+    assert ids == ["churn-predictor", "credit-default-scorer", "legacy-scorecard"]
+    twin = json.loads((docs / "models/credit-default-scorer.json").read_text())
+    assert twin["card"]["owner"] == "credit-risk-ml"
+    assert twin["health"]["status"] == "unmonitored"
+    # the nav is a handful of top-level pages, never the model pages
+    assert all(not entry.path.startswith("models/") for entry in rendered.nav)
+    assert [n.title for n in rendered.nav][:3] == ["Dashboard", "Inventory", "Alerts"]
+
+
+def test_model_page_links_and_front_matter(minimal_catalog: Path, tmp_path: Path) -> None:
+    _render(minimal_catalog, tmp_path)
+    page = (tmp_path / "docs/models/credit-default-scorer.md").read_text()
+    assert page.startswith('---\ntitle: "Credit Default Scorer"\nsearch: true\n---\n')
+    assert '<a href="../../teams/credit-risk-ml/">Credit Risk ML</a>' in page
+    assert '<a href="../../datasets/loan-applications/">' in page
+    assert "## Validation history" in page
+
+
+def test_second_render_changes_nothing_and_an_edit_rewrites_only_its_pages(
+    minimal_catalog: Path, tmp_path: Path
+) -> None:
+    _render(minimal_catalog, tmp_path)
+    docs = tmp_path / "docs"
+    untouched = docs / "models/credit-default-scorer.md"
+    before = untouched.stat().st_mtime_ns
+    again = _render(minimal_catalog, tmp_path)
+    # exports/*.xlsx (the exports area's producer) embeds its write time: reported to the lead
+    assert [p for p in again.changed if not p.startswith("exports/")] == []
+    assert again.removed == []
+
+    card = minimal_catalog / "models/churn-predictor.yaml"
+    card.write_text(card.read_text().replace("Churn Predictor", "Churn Predictor Two"))
+    edited = _render(minimal_catalog, tmp_path)
+    assert "models/churn-predictor.md" in edited.changed
+    assert "models/credit-default-scorer.md" not in edited.changed
+    assert untouched.stat().st_mtime_ns == before
+
+    card.unlink()
+    removed = _render(minimal_catalog, tmp_path)
+    assert "models/churn-predictor.md" in removed.removed
+    assert not (docs / "models/churn-predictor.md").exists()
+
+
+def test_hostile_text_is_escaped_in_generated_markdown(make_catalog, tmp_path: Path) -> None:
+    hostile = Path(__file__).parents[1] / "catalogs" / "hostile"
+    catalog = make_catalog(base=hostile)
+    _render(catalog, tmp_path / "out")
+    page = (tmp_path / "out/docs/models/hostile-model.md").read_text()
+    assert "<script" not in page
+    assert "<img" not in page and "<iframe" not in page and "<svg" not in page
+    assert 'href="javascript:' not in page
+    # card text is data, never a template: {{ 7*7 }} stays as written (visible), not 49
+    assert "{{ 7*7 }}" in page and "49" not in page
+
+
+def test_health_and_series_reach_the_model_page(minimal_catalog: Path, tmp_path: Path) -> None:
+    health = ModelHealth(
+        "credit-default-scorer", HealthStatus.breach, AS_OF, None, reason="auc below min"
+    )
+    summary = MonitoringSummary(as_of=AS_OF, models={"credit-default-scorer": health})
+    _render(minimal_catalog, tmp_path, summary)
+    page = (tmp_path / "docs/models/credit-default-scorer.md").read_text()
+    assert "gc-health--breach" in page and "auc below min" in page
+    home = (tmp_path / "docs/index.md").read_text()
+    assert 'data-kpi="Breaches"><span class="gc-kpi__value">1<' in home
+
+
+def test_writer_refuses_paths_outside_its_folder(tmp_path: Path) -> None:
+    writer = Writer(tmp_path)
+    with pytest.raises(ValueError):
+        writer.write("../escape.md", "x")
+    with pytest.raises(ValueError):
+        writer.write("/etc/passwd", "x")
