@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import gc
+import os
+import sys
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,13 +27,28 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from generator.cache import CardCache, entry_key
 from generator.catalog import KIND_FOLDERS, Catalog
 from generator.errors import Problem
-from generator.loader import Document, LoadError, display_path, load_document
+from generator.loader import (
+    MAX_FILE_BYTES,
+    Document,
+    LoadError,
+    Loc,
+    display_path,
+    load_document,
+    load_text,
+)
 from generator.schema import FILE_KINDS, ID_RE, TODO_MARKER, Settings, StrictModel
 
 SETTINGS_FILE = "settings.yaml"
 POLICY_FILE = "policy.yaml"
+PARALLEL_MIN_FILES = 300
+"""Parse in worker processes only when this many files need parsing: below it, starting
+the workers costs more than it saves."""
+WORKERS_ENV = "GOVCAT_WORKERS"
+"""Environment variable capping the worker processes (1: parse in this process)."""
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -62,13 +79,28 @@ def gc_paused() -> Iterator[None]:
 def catalog_files(root: Path) -> dict[str, list[Path]]:
     """The card files of each folder (`*.yaml` directly inside), sorted by name."""
     return {
-        folder: sorted((root / folder).glob("*.yaml")) if (root / folder).is_dir() else []
+        # sorting by name is the same order as by path here, and much cheaper
+        folder: sorted((root / folder).glob("*.yaml"), key=lambda path: path.name)
+        if (root / folder).is_dir()
+        else []
         for folder in KIND_FOLDERS
     }
 
 
-def validate_catalog(root: Path, *, today: dt.date | None = None) -> ValidationResult:
-    """Load and validate every file of the catalog at `root`."""
+def validate_catalog(
+    root: Path,
+    *,
+    today: dt.date | None = None,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+) -> ValidationResult:
+    """Load and validate every file of the catalog at `root`.
+
+    With `cache_dir` (usually `generator.cache.default_cache_dir(root)`), cards that
+    validated cleanly before and have not changed skip YAML parsing. `workers` caps
+    the processes that parse files (default: the CPUs available, or $GOVCAT_WORKERS);
+    the problems and the catalog are the same whatever the cache and the workers.
+    """
     today = today or dt.date.today()
     problems: list[Problem] = []
     settings = _load_settings(root, problems)
@@ -76,13 +108,19 @@ def validate_catalog(root: Path, *, today: dt.date | None = None) -> ValidationR
     files = catalog_files(root)
     problems.extend(_stray_files(root))
     with gc_paused():
+        cache = CardCache.open(cache_dir, root) if cache_dir is not None else None
+        loaded = _load_files(root, files, cache, _worker_count(workers))
         for folder, paths in files.items():
             model = FILE_KINDS[folder]
             target: dict[str, Any] = getattr(catalog, folder)
-            for path in paths:
-                card = _load_card(path, model, catalog, folder, problems)
+            for path, item in zip(paths, loaded[folder], strict=True):
+                data = item.document.data if item.document is not None else None
+                before = len(problems)
+                card = _load_card(path, item, model, catalog, folder, problems)
                 if card is not None:
                     target[card.id] = card
+                    if cache is not None and item.key is not None and len(problems) == before:
+                        cache.put(item.key, data)
         # Cards that exist but failed to load already have their problem; references to
         # them are not reported again as dangling.
         unloadable = {
@@ -92,7 +130,140 @@ def validate_catalog(root: Path, *, today: dt.date | None = None) -> ValidationR
             if path.stem not in getattr(catalog, folder)
         }
         problems.extend(check_references(catalog, today, unloadable=unloadable))
+        if cache is not None:
+            cache.save()
     return ValidationResult(catalog, problems)
+
+
+# --- loading: cache, then parse (in worker processes when there are many files) ---
+
+
+@dataclass
+class _Loaded:
+    """One card file after loading: a document, or the problem that stopped it."""
+
+    document: Document | None = None
+    error: Problem | None = None
+    todos: list[Loc] = field(default_factory=list)
+    """Where values still hold a TODO marker."""
+    key: bytes | None = None
+    """The file's cache key (when a cache is used)."""
+
+
+def _worker_count(requested: int | None) -> int:
+    if requested is not None:
+        return max(1, requested)
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        available = os.cpu_count() or 1
+    setting = os.environ.get(WORKERS_ENV, "").strip()
+    if setting.isdigit() and int(setting) > 0:
+        available = min(available, int(setting))
+    return max(1, min(available, 8))
+
+
+def _load_files(
+    root: Path, files: dict[str, list[Path]], cache: CardCache | None, workers: int
+) -> dict[str, list[_Loaded]]:
+    """Every card file loaded, in `files` order: from the cache, else parsed."""
+    loaded: dict[str, list[_Loaded]] = {folder: [] for folder in files}
+    to_parse: list[tuple[_Loaded, bytes, str]] = []
+    for folder, paths in files.items():
+        shown_folder = Path(display_path(root / folder)) if paths else None
+        for path in paths:
+            # display_path resolves symlinks; resolving the folder once is the same for
+            # plain files and saves a realpath per file
+            shown = display_path(path) if path.is_symlink() else str(shown_folder / path.name)
+            raw = _read_card_bytes(path)
+            if raw is None:  # too large or unreadable: the loader says why
+                loaded[folder].append(_load_unreadable(path, shown))
+                continue
+            item = _Loaded(key=entry_key(folder, path.name, raw) if cache is not None else None)
+            data = cache.get(item.key) if cache is not None and item.key is not None else None
+            if data is not None:
+                item.document = Document(shown, data, _text(raw))
+            else:
+                to_parse.append((item, raw, shown))
+            loaded[folder].append(item)
+    jobs = [(raw, shown) for _, raw, shown in to_parse]
+    if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+        outcomes = _parse_in_workers(jobs, workers)
+    else:
+        outcomes = _parse_chunk(jobs)
+    for (item, raw, shown), outcome in zip(to_parse, outcomes, strict=True):
+        if isinstance(outcome, Problem):
+            item.error = outcome
+        else:
+            data, load_problems, item.todos = outcome
+            item.document = Document(shown, data, _text(raw), load_problems)
+    return loaded
+
+
+def _read_card_bytes(path: Path) -> bytes | None:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _load_unreadable(path: Path, shown: str) -> _Loaded:
+    try:
+        document = load_document(path, shown_as=shown)
+    except LoadError as error:
+        return _Loaded(error=error.problem)
+    return _Loaded(document=document, todos=_todo_locs(document.data, document.text))
+
+
+def _text(raw: bytes) -> str:
+    """The text of bytes the loader accepted (same BOM handling as the loader)."""
+    return (raw[len(_BOM) :] if raw.startswith(_BOM) else raw).decode("utf-8")
+
+
+_Outcome = tuple[Any, list[Problem], list[Loc]] | Problem
+
+
+def _parse_chunk(jobs: list[tuple[bytes, str]]) -> list[_Outcome]:
+    """Parse files: (data, load problems, TODO locations), or the problem that stopped one.
+
+    Runs in a worker process too, so it returns plain data (cheap to send back).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        outcomes: list[_Outcome] = []
+        for raw, shown in jobs:
+            try:
+                document = load_text(raw, shown)
+            except LoadError as error:
+                outcomes.append(error.problem)
+                continue
+            outcomes.append(
+                (document.data, document.problems, _todo_locs(document.data, document.text))
+            )
+        return outcomes
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse_in_workers(jobs: list[tuple[bytes, str]], workers: int) -> list[_Outcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # fork shares the already-imported loader with the workers (no start-up imports)
+    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    size = max(50, -(-len(jobs) // (workers * 4)))
+    chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return [outcome for chunk in pool.map(_parse_chunk, chunks) for outcome in chunk]
+    except (OSError, BrokenProcessPool):
+        # no process support here (a sandbox, a missing /dev/shm): parse in this process
+        return _parse_chunk(jobs)
 
 
 def _load_settings(root: Path, problems: list[Problem]) -> Settings:
@@ -132,13 +303,18 @@ def _stray_files(root: Path) -> list[Problem]:
 
 
 def _load_card(
-    path: Path, model: type[StrictModel], catalog: Catalog, folder: str, problems: list[Problem]
+    path: Path,
+    item: _Loaded,
+    model: type[StrictModel],
+    catalog: Catalog,
+    folder: str,
+    problems: list[Problem],
 ) -> StrictModel | None:
-    try:
-        document = load_document(path)
-    except LoadError as error:
-        problems.append(error.problem)
+    if item.error is not None:
+        problems.append(item.error)
         return None
+    document = item.document
+    assert document is not None
     problems.extend(document.problems)
     stem = path.stem
     if document.data is None:
@@ -165,7 +341,7 @@ def _load_card(
             )
         )
         return None
-    todos = _todo_problems(document)
+    todos = _todo_problems(document, item.todos)
     problems.extend(todos)
     schema_problems: list[Problem] = []
     card = _validate_model(document, model, schema_problems)
@@ -198,10 +374,15 @@ def _load_card(
     return card
 
 
-def _todo_problems(document: Document) -> list[Problem]:
-    found: list[tuple[str | int, ...]] = []
+def _todo_locs(data: Any, text: str) -> list[Loc]:
+    """Where string values hold the TODO marker left by `govcat new`."""
+    # A value can only hold the marker if the text does, or if an escape sequence
+    # (always written with a backslash) produced it: skip the walk otherwise.
+    if TODO_MARKER not in text and "\\" not in text:
+        return []
+    found: list[Loc] = []
 
-    def walk(value: Any, loc: tuple[str | int, ...]) -> None:
+    def walk(value: Any, loc: Loc) -> None:
         if isinstance(value, str):
             if TODO_MARKER in value:
                 found.append(loc)
@@ -212,7 +393,11 @@ def _todo_problems(document: Document) -> list[Problem]:
             for index, item in enumerate(value):
                 walk(item, loc + (index,))
 
-    walk(document.data, ())
+    walk(data, ())
+    return found
+
+
+def _todo_problems(document: Document, found: list[Loc]) -> list[Problem]:
     return [
         document.problem(
             loc,
