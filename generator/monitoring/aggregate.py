@@ -161,7 +161,20 @@ FROM {source}
 WHERE ts < make_timestamptz({end_us}::BIGINT)
 """
 
-BREACH = "(coalesce(o.value < th.t_min, false) OR coalesce(o.value > th.t_max, false))"
+# Every series (model × metric × segment) gets a dense integer number, in key order,
+# and its thresholds when it is checked: the later scans join on it once and then
+# group by an integer, which is several times cheaper than grouping by three strings.
+KEYS_SQL = """
+CREATE TEMP TABLE series_keys AS
+SELECT s.model_id, s.metric, s.segment,
+  (row_number() OVER (ORDER BY s.model_id, s.metric, s.segment) - 1)::INTEGER AS series_no,
+  th.model_id IS NOT NULL AS checked,
+  th.t_min, th.t_max, th.warn_below, th.warn_above
+FROM (SELECT DISTINCT model_id, metric, segment FROM observations) AS s
+LEFT JOIN thresholds AS th USING (model_id, metric, segment)
+"""
+
+BREACH = "(coalesce(o.value < k.t_min, false) OR coalesce(o.value > k.t_max, false))"
 
 
 def _window_columns() -> str:
@@ -181,115 +194,53 @@ def _window_columns() -> str:
     return ",".join(parts)
 
 
-SERIES_SQL = (
+STATS_SQL = (
     """
-CREATE TEMP TABLE series_stats AS
-SELECT o.model_id, o.metric, o.segment,
-  th.model_id IS NOT NULL AS checked,
+SELECT k.series_no,
   count(*) AS n, min(o.t) AS first_t, max(o.t) AS last_t,
   arg_max(o.value, o.t) AS latest_value,
   arg_max(o.model_version, o.t) AS latest_version,
   max(o.t) FILTER (WHERE NOT """
     + BREACH
-    + """) AS last_ok_t,
-"""
+    + """) AS last_ok_t,"""
     + _window_columns()
     + """
-FROM observations AS o
-LEFT JOIN thresholds AS th USING (model_id, metric, segment)
-GROUP BY o.model_id, o.metric, o.segment, th.model_id
+FROM observations AS o JOIN series_keys AS k USING (model_id, metric, segment)
+GROUP BY k.series_no
+ORDER BY k.series_no
 """
 )
+
+# Raw observations of the chart window; sorted and cut per day in numpy (a DuckDB
+# GROUP BY series × day has millions of groups and is the slowest way to do this).
+CHART_SQL = """
+SELECT k.series_no, o.t, o.value
+FROM observations AS o JOIN series_keys AS k USING (model_id, metric, segment)
+WHERE o.t >= {chart_start_us}
+"""
 
 BREACH_SINCE_SQL = """
 SELECT o.model_id, o.metric, o.segment, min(o.t) AS since
 FROM observations AS o
 JOIN breaching AS b USING (model_id, metric, segment)
-WHERE o.model_id IN ({model_list}) AND o.t > coalesce(b.last_ok_t, -1)
+WHERE o.model_id IN ({model_list}) AND o.t > b.last_ok_t
 GROUP BY ALL
-"""
-
-CHART_SQL = """
-CREATE TEMP TABLE chart_keys AS
-SELECT model_id, metric, segment,
-  (row_number() OVER (ORDER BY model_id, metric, segment) - 1)::INTEGER AS series_no
-FROM series_stats WHERE last_t >= {chart_start_day} * {day_us};
-
-CREATE TEMP TABLE daily AS
-SELECT k.series_no, (o.t // {day_us})::INTEGER AS day,
-  arg_max(o.value, o.t) AS value, max(o.t) AS last_t
-FROM observations AS o JOIN chart_keys AS k USING (model_id, metric, segment)
-WHERE o.t >= {chart_start_day} * {day_us}
-GROUP BY ALL;
-"""
-
-CHART_POINTS_SQL = """
-SELECT series_no, (day - {chart_start_day})::USMALLINT AS day_index, value
-FROM daily ORDER BY series_no, day
-"""
-
-# Per model and day of the portfolio window: the worst checked series (4 breach,
-# 2 warning, 0 ok) from each series' last daily value on or before that day, and
-# the model's newest observation day; then the status rules of the module docstring.
-PORTFOLIO_SQL = """
-WITH days AS (
-  SELECT range::INTEGER AS d FROM range({portfolio_start_day}, {end_day})
-),
-checked_daily AS (
-  SELECT k.model_id, k.metric, k.segment, daily.day, daily.value,
-         th.t_min, th.t_max, th.warn_below, th.warn_above
-  FROM daily
-  JOIN chart_keys AS k USING (series_no)
-  JOIN thresholds AS th USING (model_id, metric, segment)
-),
-grid AS (
-  SELECT th.model_id, th.metric, th.segment, days.d FROM thresholds AS th CROSS JOIN days
-),
-series_day AS (
-  SELECT g.model_id, g.d,
-    CASE
-      WHEN c.value IS NULL THEN 0
-      WHEN c.value < c.t_min OR c.value > c.t_max THEN 4
-      WHEN c.value < c.warn_below OR c.value > c.warn_above THEN 2
-      ELSE 0 END AS severity
-  FROM grid AS g ASOF LEFT JOIN checked_daily AS c
-    ON g.model_id = c.model_id AND g.metric = c.metric AND g.segment = c.segment AND g.d >= c.day
-),
-model_severity AS (
-  SELECT model_id, d, max(severity) AS severity FROM series_day GROUP BY ALL
-),
-model_daily AS (
-  SELECT k.model_id, daily.day, max(daily.last_t) AS last_t
-  FROM daily JOIN chart_keys AS k USING (series_no) GROUP BY ALL
-),
-model_first AS (
-  SELECT model_id, min(first_t) AS first_t, max(last_t) AS last_t
-  FROM series_stats GROUP BY ALL
-),
-model_grid AS (
-  SELECT m.model_id, m.freshness_days, m.declared, days.d FROM models AS m CROSS JOIN days
-),
-model_last AS (
-  SELECT g.*, md.last_t AS last_recent_t
-  FROM model_grid AS g ASOF LEFT JOIN model_daily AS md
-    ON g.model_id = md.model_id AND g.d >= md.day
-)
-SELECT l.model_id, l.d,
-  CASE
-    WHEN NOT l.declared THEN 1
-    WHEN f.first_t IS NULL OR f.first_t // {day_us} > l.d THEN 1
-    WHEN coalesce(s.severity, 0) = 4 THEN 4
-    WHEN l.last_recent_t IS NULL OR l.d - l.last_recent_t // {day_us} > l.freshness_days THEN 3
-    WHEN coalesce(s.severity, 0) = 2 THEN 2
-    ELSE 0 END AS status
-FROM model_last AS l
-LEFT JOIN model_severity AS s ON s.model_id = l.model_id AND s.d = l.d
-LEFT JOIN model_first AS f ON f.model_id = l.model_id
-ORDER BY l.d, l.model_id
 """
 
 
 # --- Python side: run the SQL, build the hand-off objects --------------------
+
+
+@dataclass
+class _Chart:
+    """Observations of the chart window sorted by (series, time), and their daily last values."""
+
+    series_no: Any
+    t: Any
+    daily_series: Any
+    daily_day: Any
+    """Day number since the epoch."""
+    daily_value: Any
 
 
 def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
@@ -300,15 +251,8 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
     summary = MonitoringSummary(as_of=as_of, store=str(location))
     connection = duckdb_connect(location)
     models_table, thresholds_table = _inputs(catalog)
-    connection.register("models", models_table)
     connection.register("thresholds", thresholds_table)
-    params = {
-        "end_us": window.end_us,
-        "end_day": window.end_day,
-        "day_us": DAY_US,
-        "chart_start_day": window.chart_start_day,
-        "portfolio_start_day": window.portfolio_start_day,
-    }
+    params = {"end_us": window.end_us, "chart_start_us": window.chart_start_day * DAY_US}
     if source is None:
         source = (
             "(SELECT NULL::VARCHAR AS model_id, NULL::VARCHAR AS model_version, "
@@ -316,30 +260,45 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
             "NULL::DOUBLE AS value WHERE false)"
         )
     connection.execute(OBSERVATIONS_SQL.format(source=source, **params))
-    connection.execute(SERIES_SQL.format(**params))
-    connection.execute(CHART_SQL.format(**params))
-    stats = connection.execute(
-        "SELECT * FROM series_stats ORDER BY model_id, NOT checked, metric, segment"
+    connection.execute(KEYS_SQL)
+    keys = connection.execute(
+        "SELECT model_id, metric, segment, checked, t_min, t_max, warn_below, warn_above "
+        "FROM series_keys ORDER BY series_no"
     ).fetchall()
-    columns = [d[0] for d in connection.description]
-    breach_since = _breach_since(connection, catalog, stats, columns, params)
-    summary.series = _series(connection, window, params)
-    statuses = _portfolio(connection, params, summary)
+    cursor = connection.execute(STATS_SQL.format(**params))
+    columns = ["model_id", "metric", "segment", *(d[0] for d in cursor.description)]
+    stats = [key[:3] + row for key, row in zip(keys, cursor.fetchall(), strict=True)]
+    chart = _chart(connection, window, params)
+    breach_since = _breach_since(connection, catalog, stats, columns, chart, params)
+    connection.close()
+    summary.series = _series(keys, chart, window)
+    statuses = _portfolio(catalog, models_table, keys, stats, columns, chart, window, summary)
     summary.rows = sum(row[columns.index("n")] for row in stats)
     by_model: dict[str, list[tuple[Any, ...]]] = {}
     for row in stats:
         by_model.setdefault(row[0], []).append(row)
     for model_id, card in sorted(catalog.models.items()):
         summary.models[model_id] = _model_health(
-            card,
-            as_of,
-            statuses.get(model_id, HealthStatus.unmonitored),
-            by_model.get(model_id, []),
-            columns,
-            breach_since,
+            card, as_of, statuses[model_id], by_model.get(model_id, []), columns, breach_since
         )
-    connection.close()
     return summary
+
+
+def _chart(connection: Any, window: _Window, params: dict[str, int]) -> _Chart:
+    import numpy as np
+
+    points = connection.execute(CHART_SQL.format(**params)).fetchnumpy()
+    series_no = np.asarray(points["series_no"], dtype=np.int64)
+    t = np.asarray(points["t"], dtype=np.int64)
+    value = np.asarray(points["value"], dtype=np.float64)
+    # one int64 sort key: series number above milliseconds since the window start
+    order = np.argsort((series_no << 34) | ((t - params["chart_start_us"]) // 1000), kind="stable")
+    series_no, t, value = series_no[order], t[order], value[order]
+    day = t // DAY_US
+    last_of_day = np.ones(len(t), dtype=bool)
+    if len(t):
+        last_of_day[:-1] = (series_no[1:] != series_no[:-1]) | (day[1:] != day[:-1])
+    return _Chart(series_no, t, series_no[last_of_day], day[last_of_day], value[last_of_day])
 
 
 def _threshold(card: ModelCard, metric: str, segment: str) -> MetricThreshold | None:
@@ -354,60 +313,62 @@ def _breach_since(
     catalog: Catalog,
     stats: list[tuple[Any, ...]],
     columns: list[str],
+    chart: _Chart,
     params: dict[str, int],
 ) -> dict[tuple[str, str, str], int]:
-    """When each currently breaching series' run of breaches began (targeted second scan)."""
+    """When each currently breaching series' run of breaches began.
+
+    The first observation after the series' last non-breaching one: found in the
+    chart window's sorted observations, or by a targeted scan when the breach is
+    older than the window.
+    """
+    import numpy as np
     import pyarrow as pa
 
     index = {name: i for i, name in enumerate(columns)}
-    breaching: dict[str, list[Any]] = {"model_id": [], "metric": [], "segment": [], "last_ok_t": []}
-    for row in stats:
+    result: dict[tuple[str, str, str], int] = {}
+    older: dict[str, list[Any]] = {"model_id": [], "metric": [], "segment": [], "last_ok_t": []}
+    for series_no, row in enumerate(stats):
         model_id, metric, segment = row[0], row[1], row[2]
-        threshold = _threshold(catalog.models[model_id], metric, segment)
-        if (
-            threshold is None
-            or classify(row[index["latest_value"]], threshold) != HealthStatus.breach
-        ):
+        card = catalog.models.get(model_id)
+        threshold = _threshold(card, metric, segment) if card else None
+        latest = row[index["latest_value"]]
+        if threshold is None or classify(latest, threshold) != HealthStatus.breach:
             continue
-        breaching["model_id"].append(model_id)
-        breaching["metric"].append(metric)
-        breaching["segment"].append(segment)
-        breaching["last_ok_t"].append(row[index["last_ok_t"]])
-    if not breaching["model_id"]:
-        return {}
-    connection.register(
-        "breaching",
-        pa.table(
-            breaching,
-            schema=pa.schema(
-                [
-                    ("model_id", pa.string()),
-                    ("metric", pa.string()),
-                    ("segment", pa.string()),
-                    ("last_ok_t", pa.int64()),
-                ]
-            ),
-        ),
-    )
-    model_list = ", ".join(
-        "'" + m.replace("'", "''") + "'" for m in sorted(set(breaching["model_id"]))
-    )
-    rows = connection.execute(BREACH_SINCE_SQL.format(model_list=model_list, **params)).fetchall()
-    return {(m, metric, segment): since for m, metric, segment, since in rows}
+        last_ok = row[index["last_ok_t"]]
+        if last_ok is None:
+            result[(model_id, metric, segment)] = row[index["first_t"]]
+        elif last_ok >= params["chart_start_us"]:
+            lo, hi = np.searchsorted(chart.series_no, [series_no, series_no + 1])
+            position = lo + np.searchsorted(chart.t[lo:hi], last_ok, side="right")
+            result[(model_id, metric, segment)] = int(chart.t[position])
+        else:
+            for name, item in zip(older, (model_id, metric, segment, last_ok), strict=True):
+                older[name].append(item)
+    if older["model_id"]:
+        schema = pa.schema(
+            [
+                ("model_id", pa.string()),
+                ("metric", pa.string()),
+                ("segment", pa.string()),
+                ("last_ok_t", pa.int64()),
+            ]
+        )
+        connection.register("breaching", pa.table(older, schema=schema))
+        model_list = ", ".join(
+            "'" + m.replace("'", "''") + "'" for m in sorted(set(older["model_id"]))
+        )
+        rows = connection.execute(BREACH_SINCE_SQL.format(model_list=model_list)).fetchall()
+        result.update({(m, metric, segment): since for m, metric, segment, since in rows})
+    return result
 
 
-def _series(connection: Any, window: _Window, params: dict[str, int]) -> dict[str, ModelSeries]:
-    """Chart points as flat numeric arrays, cut into one `ModelSeries` per model."""
+def _series(keys: list[tuple[Any, ...]], chart: _Chart, window: _Window) -> dict[str, ModelSeries]:
+    """The chart window's daily values, cut into one `ModelSeries` per model (no empty series)."""
     import numpy as np
 
-    keys = connection.execute(
-        "SELECT model_id, metric, segment FROM chart_keys ORDER BY series_no"
-    ).fetchall()
-    points = connection.execute(CHART_POINTS_SQL.format(**params)).fetchnumpy()
-    series_no = np.asarray(points["series_no"], dtype=np.int64)
-    day_index = np.asarray(points["day_index"], dtype=np.uint16)
-    values = np.asarray(points["value"], dtype=np.float64)
-    bounds = np.searchsorted(series_no, np.arange(len(keys) + 1), side="left")
+    bounds = np.searchsorted(chart.daily_series, np.arange(len(keys) + 1), side="left")
+    day_index = (chart.daily_day - window.chart_start_day).astype(np.uint16)
     start = EPOCH_DATE + dt.timedelta(days=window.chart_start_day)
     result: dict[str, ModelSeries] = {}
     i = 0
@@ -416,43 +377,113 @@ def _series(connection: Any, window: _Window, params: dict[str, int]) -> dict[st
         j = i
         while j < len(keys) and keys[j][0] == model_id:
             j += 1
-        lo, hi = int(bounds[i]), int(bounds[j])
-        offsets = array("q", (int(b) - lo for b in bounds[i : j + 1]))
-        result[model_id] = ModelSeries(
-            model_id=model_id,
-            start=start,
-            days=CHART_DAYS,
-            keys=tuple((metric, segment) for _, metric, segment in keys[i:j]),
-            offsets=offsets,
-            day_index=array("H", day_index[lo:hi].tobytes()),
-            values=array("d", values[lo:hi].tobytes()),
-        )
+        present = [n for n in range(i, j) if bounds[n + 1] > bounds[n]]
+        if present:
+            lo, hi = int(bounds[present[0]]), int(bounds[present[-1] + 1])
+            offsets = array("q", [int(bounds[n]) - lo for n in present] + [hi - lo])
+            result[model_id] = ModelSeries(
+                model_id=model_id,
+                start=start,
+                days=CHART_DAYS,
+                keys=tuple((keys[n][1], keys[n][2]) for n in present),
+                offsets=offsets,
+                day_index=array("H", day_index[lo:hi].tobytes()),
+                values=array("d", chart.daily_value[lo:hi].tobytes()),
+            )
         i = j
     return result
 
 
 def _portfolio(
-    connection: Any, params: dict[str, int], summary: MonitoringSummary
+    catalog: Catalog,
+    models_table: Any,
+    keys: list[tuple[Any, ...]],
+    stats: list[tuple[Any, ...]],
+    columns: list[str],
+    chart: _Chart,
+    window: _Window,
+    summary: MonitoringSummary,
 ) -> dict[str, HealthStatus]:
-    """Fill `summary.portfolio`; return each model's status on the as-of day."""
-    rows = connection.execute(PORTFOLIO_SQL.format(**params)).fetchnumpy()
+    """Status of every model on each of the last 90 days (the rules of the module docstring).
+
+    Each checked series' daily last value holds until its next one; a dense
+    models × days matrix per level (breach, warning) marks the days a model has a
+    series at that level. Fills `summary.portfolio`; returns each model's status on
+    the as-of day.
+    """
     import numpy as np
 
-    days = np.asarray(rows["d"], dtype=np.int64)
-    codes = np.asarray(rows["status"], dtype=np.int64)
-    for day in range(params["portfolio_start_day"], params["end_day"]):
-        lo, hi = np.searchsorted(days, [day, day + 1])
-        counts = np.bincount(codes[lo:hi], minlength=5)
+    model_ids = models_table.column("model_id").to_pylist()
+    position = {model_id: i for i, model_id in enumerate(model_ids)}
+    freshness = np.asarray(models_table.column("freshness_days").to_pylist(), dtype=np.int64)
+    declared = np.asarray(models_table.column("declared").to_pylist(), dtype=bool)
+    n_models, days, chart_days = len(model_ids), PORTFOLIO_DAYS, CHART_DAYS
+    first_day = np.full(n_models, np.iinfo(np.int64).max)
+    first_index = columns.index("first_t")
+    for key, row in zip(keys, stats, strict=True):
+        m = position.get(key[0])
+        if m is not None:
+            first_day[m] = min(first_day[m], row[first_index] // DAY_US)
+    series_model = np.asarray([position.get(key[0], -1) for key in keys], dtype=np.int64)
+    checked = np.asarray([bool(key[3]) for key in keys], dtype=bool)
+
+    def limit(column: int, missing: float) -> Any:
+        return np.asarray(
+            [missing if key[column] is None else key[column] for key in keys], dtype=np.float64
+        )
+
+    t_min, t_max = limit(4, -np.inf), limit(5, np.inf)
+    warn_below, warn_above = limit(6, -np.inf), limit(7, np.inf)
+    s, v = chart.daily_series, chart.daily_value
+    model_of_point = series_model[s] if len(s) else np.zeros(0, dtype=np.int64)
+    severity = (
+        np.where(
+            (v < t_min[s]) | (v > t_max[s]),
+            4,
+            np.where((v < warn_below[s]) | (v > warn_above[s]), 2, 0),
+        )
+        if len(s)
+        else np.zeros(0, dtype=np.int64)
+    )
+    # each daily value holds from its day until the series' next value (or the window's end)
+    next_day = np.full(len(s), window.end_day, dtype=np.int64)
+    if len(s):
+        same = s[1:] == s[:-1]
+        next_day[:-1] = np.where(same, chart.daily_day[1:], window.end_day)
+    start = window.portfolio_start_day
+    covers_from = np.clip(chart.daily_day - start, 0, days)
+    covers_to = np.clip(next_day - start, 0, days)
+    level: dict[int, Any] = {}
+    for bar in (4, 2):
+        chosen = checked[s] & (severity >= bar) & (covers_to > covers_from) & (model_of_point >= 0)
+        diff = np.zeros((n_models, days + 1), dtype=np.int32)
+        np.add.at(diff, (model_of_point[chosen], covers_from[chosen]), 1)
+        np.add.at(diff, (model_of_point[chosen], covers_to[chosen]), -1)
+        level[bar] = np.cumsum(diff, axis=1)[:, :days] > 0
+    # newest day with data, per model and day (over all of its series)
+    has_data = np.zeros((n_models, chart_days), dtype=bool)
+    known = model_of_point >= 0
+    has_data[model_of_point[known], chart.daily_day[known] - window.chart_start_day] = True
+    newest = np.maximum.accumulate(np.where(has_data, np.arange(chart_days), -1), axis=1)
+    newest = newest[:, chart_days - days :]
+    day_numbers = np.arange(start, window.end_day)
+    newest_day = np.where(newest >= 0, newest + window.chart_start_day, np.iinfo(np.int32).min)
+    stale = (day_numbers[None, :] - newest_day) > freshness[:, None]
+    no_data = first_day[:, None] > day_numbers[None, :]
+    codes = np.where(
+        ~declared[:, None] | no_data,
+        1,
+        np.where(level[4], 4, np.where(stale, 3, np.where(level[2], 2, 0))),
+    )
+    for d in range(days):
+        counts = np.bincount(codes[:, d], minlength=5)
         summary.portfolio.append(
             (
-                EPOCH_DATE + dt.timedelta(days=day),
+                EPOCH_DATE + dt.timedelta(days=int(day_numbers[d])),
                 {STATUS_BY_CODE[code]: int(counts[code]) for code in (0, 2, 4, 3, 1)},
             )
         )
-    last = params["end_day"] - 1
-    lo, hi = np.searchsorted(days, [last, last + 1])
-    model_ids = rows["model_id"][lo:hi]
-    return {str(m): STATUS_BY_CODE[int(c)] for m, c in zip(model_ids, codes[lo:hi], strict=True)}
+    return {model_id: STATUS_BY_CODE[int(codes[i, -1])] for i, model_id in enumerate(model_ids)}
 
 
 def _format_value(value: float) -> str:

@@ -503,7 +503,7 @@ def _drop_keys(table: Any, keys: Any, pc: Any) -> Any:
     connection = duckdb_connect()
     connection.register("old_rows", table)
     connection.register("replaced_keys", keys)
-    return connection.execute(
+    return connection.sql(
         f"""
         SELECT {", ".join(COLUMNS)} FROM old_rows AS o
         WHERE NOT EXISTS (
@@ -511,7 +511,7 @@ def _drop_keys(table: Any, keys: Any, pc: Any) -> Any:
           WHERE r.model_id = o.model_id AND r.ts = o.ts AND r.metric = o.metric
             AND r.segment = o.segment AND r.model_version IS NOT DISTINCT FROM o.model_version)
         """
-    ).fetch_arrow_table()
+    ).to_arrow_table()
 
 
 def _write_rejects(
