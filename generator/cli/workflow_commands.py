@@ -79,9 +79,14 @@ def diff(
     if fail_on_new and report.fails(fail_on_new):
         introduced = len(report.introduced(fail_on_new))
         errors = len(report.head_errors)
+        reasons = []
+        if introduced:
+            reasons.append(f"introduces {introduced} policy finding(s) at {fail_on_new} or worse")
+        if errors:
+            reasons.append(f"leaves {errors} schema error(s) on {report.head}")
         raise click.ClickException(
-            f"the change introduces {introduced} policy finding(s) at {fail_on_new} or worse "
-            f"and HEAD has {errors} schema error(s) — see the report above"
+            f"the change {' and '.join(reasons)} — see the report above; findings "
+            "already on the base never fail"
         )
 
 

@@ -251,7 +251,7 @@ def test_schema_error_on_head_is_reported_and_fails(repo: Path) -> None:
     problems = section(out, "Schema problems on")
     assert "catalog/models/churn-predictor.yaml:" in problems
     assert "`schema-enum`" in problems
-    assert "the change introduces 0 policy finding(s) at error or worse" in out
+    assert "Error: the change leaves 1 schema error(s) on broken — see the report above" in out
     # an invalid card is not a removed model
     assert verdict(out) == "**Verdict:** 1 schema error."
     assert "Not compared until their cards are valid again: `churn-predictor`." in problems
@@ -422,7 +422,7 @@ def test_findings_introduced_by_the_change_fail_the_check(repo: Path) -> None:
         in introduced
     )
     assert "#### Resolved" not in introduced
-    assert "the change introduces 1 policy finding(s) at error or worse" in out
+    assert "Error: the change introduces 1 policy finding(s) at error or worse — see" in out
 
 
 @pytest.mark.usefixtures("fake_policy")
