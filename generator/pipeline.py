@@ -138,7 +138,8 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Prepared:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     progress(f"validating {options.catalog}")
-    validated = validate_catalog(options.catalog, today=as_of)
+    # build/cache: unchanged cards skip YAML parsing (generator/cache.py)
+    validated = validate_catalog(options.catalog, today=as_of, cache_dir=options.build / "cache")
     policy_run = run_policy(validated.catalog, as_of)
     problems = validated.problems + policy_run.problems
     failing = [p for p in problems if p.severity == "error" or options.strict]

@@ -18,6 +18,7 @@ import difflib
 import gc
 import os
 import sys
+import threading
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -187,7 +188,8 @@ def _load_files(
                 to_parse.append((item, raw, shown))
             loaded[folder].append(item)
     jobs = [(raw, shown) for _, raw, shown in to_parse]
-    if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+    # fork is unsafe while other threads run (govcat serve's watcher and server): parse here
+    if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES and threading.active_count() == 1:
         outcomes = _parse_in_workers(jobs, workers)
     else:
         outcomes = _parse_chunk(jobs)
