@@ -420,6 +420,7 @@ class Store:
             ]
         journal_pending = (self.root / JOURNAL).is_file()
         schema = arrow_schema()
+        valid: list[Path] = []
         for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
             relative = path.relative_to(self.root).as_posix()
             shown = str(path)
@@ -489,7 +490,8 @@ class Store:
             problems.extend(
                 self._check_rows(shown, table, int(match.group(1)), int(match.group(2)))
             )
-        problems.extend(self._duplicate_keys())
+            valid.append(path)
+        problems.extend(self._duplicate_keys(valid))
         return problems
 
     def _check_rows(self, shown: str, table: pa.Table, year: int, month: int) -> list[Problem]:
@@ -523,13 +525,13 @@ class Store:
             )
         return problems
 
-    def _duplicate_keys(self) -> list[Problem]:
-        source = self.source_sql()
+    def _duplicate_keys(self, parts: list[Path]) -> list[Problem]:
+        source = self.source_sql(parts) if parts else None
         if source is None:
             return []
         connection = duckdb_connect()
         rows = connection.execute(
-            f"SELECT model_id, metric, segment, ts, count(*) FROM {source} "
+            f"SELECT model_id, metric, segment, ts::TIMESTAMP, count(*) FROM {source} "
             "GROUP BY model_id, model_version, ts, metric, segment HAVING count(*) > 1 "
             "ORDER BY ALL LIMIT 20"
         ).fetchall()

@@ -1,0 +1,241 @@
+"""summarize(): health per model, windows, breach start, staleness, portfolio, chart series."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from generator.health import HealthStatus, classify
+from generator.monitoring.aggregate import summarize
+from generator.monitoring.ingest import IngestOptions, ingest
+from tests.conftest import load_minimal_card
+from tests.monitoring.conftest import load, write_csv
+
+AS_OF = dt.date(2026, 11, 21)
+CDS = "credit-default-scorer"
+
+
+def _day(offset: int) -> str:
+    """`offset` days before AS_OF, 06:00 UTC."""
+    return f"{(AS_OF - dt.timedelta(days=offset)).isoformat()}T06:00:00Z"
+
+
+def _card(
+    model_id: str,
+    metrics: dict,
+    *,
+    stage: str = "production",
+    freshness: int = 2,
+    segments: list[str] | None = None,
+) -> dict:
+    card = load_minimal_card("models", "churn-predictor")
+    card.update(id=model_id, name=model_id.title(), stage=stage)
+    card["versions"] = [{"version": "1.0.0", "date": "2025-01-01", "stage": stage}]
+    card["monitoring"] = {"freshness_days": freshness, "metrics": metrics}
+    if segments:
+        card["monitoring"]["segments"] = segments
+    return card
+
+
+AUC = {"auc": {"min": 0.78, "warn_below": 0.80}}
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory) -> tuple:
+    """A catalog with one model per story, and its summary as of AS_OF."""
+    import shutil
+
+    from tests.conftest import MINIMAL, write_card
+
+    root = tmp_path_factory.mktemp("aggregate") / "catalog"
+    shutil.copytree(MINIMAL, root)
+    cards = [
+        _card("healthy", AUC),
+        _card("breaching", AUC),
+        _card("warning-only", AUC),
+        _card("stale-feed", AUC, freshness=3),
+        _card("declared-no-data", AUC),
+        _card(
+            "fair-slices", {"approval_ratio": {"min": 0.8, "warn_below": 0.85}}, segments=["age<25"]
+        ),
+        _card("recovered", AUC),
+    ]
+    for card in cards:
+        write_card(root, "models", card)
+    rows = []
+    for offset in range(200, -1, -1):
+        rows.append(["healthy", "1.0.0", _day(offset), "auc", "", 0.85 + 0.0001 * (200 - offset)])
+        # breach: fine until 10 days ago, then below min (0.78); one warn day before it
+        value = 0.85 if offset > 10 else 0.75
+        if offset == 11:
+            value = 0.79
+        rows.append(["breaching", "1.0.0", _day(offset), "auc", "", value])
+        rows.append(["warning-only", "1.0.0", _day(offset), "auc", "", 0.79])
+        if offset >= 6:
+            rows.append(["stale-feed", "1.0.0", _day(offset), "auc", "", 0.9])
+        rows.append(["fair-slices", "1.0.0", _day(offset), "approval_ratio", "", 1.0])
+        rows.append(
+            [
+                "fair-slices",
+                "1.0.0",
+                _day(offset),
+                "approval_ratio",
+                "age<25",
+                round(0.95 - 0.001 * (200 - offset), 4),
+            ]
+        )
+        rows.append(["fair-slices", "1.0.0", _day(offset), "approval_ratio", "region=EU", 0.5])
+        recovered = 0.7 if 120 <= offset <= 150 else 0.86
+        rows.append(["recovered", "1.0.0", _day(offset), "auc", "", recovered])
+    # data after the as-of day must be ignored
+    rows.append(["healthy", "1.0.0", "2026-11-25T06:00:00Z", "auc", "", 0.1])
+    # two observations on one day: the chart keeps the later one
+    rows.append(["healthy", "1.0.0", _day(0).replace("06:00", "18:00"), "auc", "", 0.88])
+    export = write_csv(root.parent / "export.csv", rows)
+    catalog = load(root)
+    ingest(catalog, [export], IngestOptions())
+    return catalog, summarize(catalog, as_of=AS_OF), rows
+
+
+def test_model_statuses_and_reasons(scenario) -> None:
+    _, summary, _ = scenario
+    got = {m: (h.status.value, h.reason) for m, h in summary.models.items()}
+    assert got["healthy"] == ("ok", "1 checked series within thresholds")
+    assert got["breaching"] == ("breach", "auc 0.75 below min 0.78 since 2026-11-11")
+    assert got["warning-only"] == ("warning", "auc 0.79 below warn_below 0.8")
+    assert got["stale-feed"] == ("stale", "no data for 6 days (last 2026-11-15, freshness 3 days)")
+    assert got["declared-no-data"] == (
+        "unmonitored",
+        "monitoring declared, but the store holds no data for it — ingest an export",
+    )
+    assert got["fair-slices"] == (
+        "breach",
+        "approval_ratio [age<25] 0.75 below min 0.8 since 2026-10-03",
+    )
+    assert got["recovered"] == ("ok", "1 checked series within thresholds")
+    assert got["legacy-scorecard"] == ("unmonitored", "no monitoring declared in the card")
+    assert got[CDS][0] == "unmonitored"  # declared auc/psi, no data
+
+
+def test_attention_order(scenario) -> None:
+    _, summary, _ = scenario
+    assert [m.model_id for m in summary.attention()] == [
+        "breaching",
+        "fair-slices",
+        "stale-feed",
+        "warning-only",
+        "churn-predictor",  # staging, declared, no data: live models must be monitored
+        "credit-default-scorer",
+        "declared-no-data",
+    ]
+
+
+def test_metric_windows_match_a_plain_python_computation(scenario) -> None:
+    _, summary, rows = scenario
+    (auc,) = [m for m in summary.models["healthy"].metrics if m.metric == "auc"]
+    end = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
+    observations = [
+        (dt.datetime.fromisoformat(ts), value)
+        for model, _, ts, metric, _, value in rows
+        if model == "healthy" and dt.datetime.fromisoformat(ts) < end
+    ]
+    assert auc.latest_value == 0.88
+    assert auc.latest_ts == dt.datetime(2026, 11, 21, 18, tzinfo=dt.UTC)
+    assert auc.observations == len(observations)
+    for window in auc.windows:
+        inside = [(t, v) for t, v in observations if t >= end - dt.timedelta(days=window.days)]
+        values = [v for _, v in inside]
+        assert window.count == len(values)
+        assert window.mean == pytest.approx(sum(values) / len(values))
+        assert (window.min, window.max) == (min(values), max(values))
+        xs = [(t - end).total_seconds() / 86400 for t, _ in inside]
+        mean_x, mean_y = sum(xs) / len(xs), sum(values) / len(values)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, values, strict=True)) / sum(
+            (x - mean_x) ** 2 for x in xs
+        )
+        assert window.slope_per_day == pytest.approx(slope)
+        assert window.breaches == 0
+    assert [w.days for w in auc.windows] == [7, 30, 90]
+
+
+def test_breach_counts_and_checked_segments(scenario) -> None:
+    _, summary, _ = scenario
+    (auc,) = summary.models["breaching"].metrics
+    assert [w.breaches for w in auc.windows] == [7, 11, 11]
+    assert auc.breach_since == dt.datetime(2026, 11, 11, 6, tzinfo=dt.UTC)
+    fair = {m.segment: m for m in summary.models["fair-slices"].metrics}
+    assert fair["age<25"].threshold is not None and fair["age<25"].status == HealthStatus.breach
+    # a segment the card does not list is shown but not checked
+    assert fair["region=EU"].threshold is None and fair["region=EU"].status == HealthStatus.ok
+    recovered = summary.models["recovered"].metrics[0]
+    assert recovered.breach_since is None and recovered.status == HealthStatus.ok
+
+
+def test_portfolio_last_day_equals_model_statuses(scenario) -> None:
+    _, summary, _ = scenario
+    assert len(summary.portfolio) == 90
+    assert summary.portfolio[-1][0] == AS_OF
+    assert summary.portfolio[0][0] == AS_OF - dt.timedelta(days=89)
+    assert summary.portfolio[-1][1] == summary.counts()
+    assert all(sum(counts.values()) == len(summary.models) for _, counts in summary.portfolio)
+    by_day = dict(summary.portfolio)
+    # 'recovered' breached from offset 150 to 120 (2026-06-24 .. 2026-07-24: before the window);
+    # 'breaching' breaches from 2026-11-11; 'fair-slices' from 2026-10-03
+    assert by_day[dt.date(2026, 11, 10)][HealthStatus.breach] == 1
+    assert by_day[dt.date(2026, 11, 11)][HealthStatus.breach] == 2
+    # stale-feed's last data is 2026-11-15: stale once more than 3 days have passed
+    assert by_day[dt.date(2026, 11, 18)][HealthStatus.stale] == 0
+    assert by_day[dt.date(2026, 11, 19)][HealthStatus.stale] == 1
+
+
+def test_portfolio_matches_python_classify_on_past_days(scenario) -> None:
+    """The SQL/numpy rules and generator.health.classify agree, day by day."""
+    catalog, summary, _ = scenario
+    for offset in (0, 40, 89):
+        day = AS_OF - dt.timedelta(days=offset)
+        expected = summarize(catalog, as_of=day).counts()
+        assert dict(summary.portfolio)[day] == expected
+
+
+def test_data_after_as_of_is_ignored(scenario) -> None:
+    _, summary, _ = scenario
+    latest = summary.models["healthy"].last_data
+    assert latest == dt.datetime(2026, 11, 21, 18, tzinfo=dt.UTC)
+
+
+def test_chart_series_are_compact_columns(scenario) -> None:
+    _, summary, _ = scenario
+    series = summary.series["fair-slices"]
+    assert series.keys == (
+        ("approval_ratio", ""),
+        ("approval_ratio", "age<25"),
+        ("approval_ratio", "region=EU"),
+    )
+    assert series.start == AS_OF - dt.timedelta(days=179)
+    assert series.days == 180
+    assert series.values.typecode == "d" and series.day_index.typecode == "H"
+    points = series.get("approval_ratio", "age<25")
+    assert len(points) == 180
+    assert points[-1] == (AS_OF, pytest.approx(0.75))
+    data = summary.series["healthy"].to_json()
+    (auc,) = data["series"]
+    assert auc["x"][-1] == 179 and auc["y"][-1] == 0.88  # the day's last observation
+    assert len(auc["x"]) == len(set(auc["x"])) == 180
+    assert "declared-no-data" not in summary.series
+
+
+def test_classify_is_the_same_rule(scenario) -> None:
+    catalog, summary, _ = scenario
+    for model in summary.models.values():
+        for metric in model.metrics:
+            if metric.threshold is not None and metric.latest_value is not None:
+                assert metric.status == classify(metric.latest_value, metric.threshold)
+
+
+def test_empty_store(minimal_catalog: Path) -> None:
+    summary = summarize(load(minimal_catalog), as_of=AS_OF)
+    assert summary.rows == 0 and summary.series == {}
+    assert {m.status for m in summary.models.values()} == {HealthStatus.unmonitored}
+    assert summary.portfolio[-1][1][HealthStatus.unmonitored] == 3

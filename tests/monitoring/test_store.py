@@ -1,0 +1,167 @@
+"""The parquet store: layout, compact, verify, locations (local and object-store URLs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from generator.errors import StoreError
+from generator.monitoring.ingest import IngestOptions, ingest
+from generator.monitoring.store import (
+    Store,
+    arrow_schema,
+    open_store,
+    remote_source,
+    resolve_store,
+    tree_digest,
+)
+
+CDS = "credit-default-scorer"
+
+
+def _nightly(export, day: int, value: str = "0.8") -> Path:
+    return export(
+        f"night-{day:02d}.csv",
+        [
+            [CDS, "3.2.0", f"2026-11-{day:02d}T06:00:00Z", "auc", "", value],
+            [CDS, "3.2.0", f"2026-10-{day:02d}T06:00:00Z", "psi", "", "0.05"],
+        ],
+    )
+
+
+def test_compact_merges_parts_without_changing_rows(catalog, export) -> None:
+    for day in (1, 2, 3):
+        ingest(catalog, [_nightly(export, day)], IngestOptions())
+    store = Store(catalog.root / "monitoring")
+    assert len(store.part_files()) == 6  # one part per night and month
+    checksum = store.checksum()
+    assert store.compact() == (6, 2)
+    assert [p.parent.name for p in store.part_files()] == ["month=10", "month=11"]
+    assert store.checksum() == checksum
+    assert store.verify() == []
+    digest = tree_digest(store.root)
+    assert store.compact() == (2, 2)
+    assert tree_digest(store.root) == digest
+    # still idempotent after compaction
+    report = ingest(catalog, [_nightly(export, 2)], IngestOptions())
+    assert (report.added, report.duplicates) == (0, 2)
+    assert tree_digest(store.root) == digest
+
+
+def test_verify_reports_foreign_corrupt_and_misplaced_files(catalog, export) -> None:
+    ingest(catalog, [_nightly(export, 1)], IngestOptions())
+    store = Store(catalog.root / "monitoring")
+    november = next(p for p in store.part_files() if p.parent.name == "month=11")
+    october = next(p for p in store.part_files() if p.parent.name == "month=10")
+    (store.root / "notes.txt").write_text("hello")
+    data = bytearray(november.read_bytes())
+    data[100] ^= 0xFF
+    november.write_bytes(bytes(data))
+    (october.parent.parent / "month=12").mkdir()
+    moved = october.parent.parent / "month=12" / october.name
+    october.rename(moved)
+    (store.root / "year=2026" / "month=10" / "part-0000.parquet.tmp").write_bytes(b"x")
+    problems = {(Path(p.path).name, p.rule, p.severity) for p in store.verify()}
+    assert problems == {
+        ("notes.txt", "store-foreign-file", "error"),
+        (november.name, "store-corrupt", "error"),
+        (moved.name, "store-partition", "error"),
+        ("part-0000.parquet.tmp", "store-temporary", "warning"),
+    }
+
+
+def test_verify_reports_a_parquet_file_with_another_schema(catalog) -> None:
+    store = Store(catalog.root / "monitoring")
+    folder = store.root / "year=2026" / "month=11"
+    folder.mkdir(parents=True)
+    import hashlib
+    import io
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"model_id": ["x"], "value": [1.0]}), buffer)
+    data = buffer.getvalue()
+    (folder / f"part-{hashlib.sha256(data).hexdigest()[:16]}.parquet").write_bytes(data)
+    (problem,) = store.verify()
+    assert problem.rule == "store-schema"
+    assert "columns are ['model_id', 'value']" in problem.message
+
+
+def test_parts_have_the_design_schema(catalog, export) -> None:
+    ingest(catalog, [_nightly(export, 1)], IngestOptions())
+    for part in Store(catalog.root / "monitoring").part_files():
+        schema = pq.read_schema(part)
+        assert schema.names == [
+            "model_id",
+            "model_version",
+            "ts",
+            "metric",
+            "segment",
+            "value",
+            "source",
+        ]
+        assert schema.remove_metadata() == arrow_schema()
+        assert str(schema.field("ts").type) == "timestamp[us, tz=UTC]"
+
+
+def test_gitignore_keeps_lock_and_temporaries_out_of_git(catalog, export) -> None:
+    ingest(catalog, [_nightly(export, 1)], IngestOptions())
+    text = (catalog.root / "monitoring" / ".gitignore").read_text()
+    assert text.splitlines()[1:] == [".lock", "_pending.json", "*.tmp"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("monitoring", ("local", "cat/monitoring")),
+        ("../shared/monitoring", ("local", "cat/../shared/monitoring")),
+        ("/data/store", ("local", "/data/store")),
+        ("s3://bank-ml/monitoring/", ("remote", "s3://bank-ml/monitoring")),
+        ("S3://bank-ml/a/b", ("remote", "s3://bank-ml/a/b")),
+        ("gs://bank-ml/monitoring", ("remote", "gs://bank-ml/monitoring")),
+        ("gcs://bank-ml/monitoring", ("remote", "gs://bank-ml/monitoring")),
+    ],
+)
+def test_store_locations(setting, expected) -> None:
+    location = resolve_store(Path("cat"), setting)
+    kind, where = expected
+    assert location.is_remote == (kind == "remote")
+    assert str(location) == where
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("http://example.com/store", "only a folder or an s3:// / gs:// URL is supported"),
+        ("file:///tmp/store", "only a folder or an s3:// / gs:// URL is supported"),
+        ("s3://", "is not a usable URL"),
+        ("s3://bucket/../other", "is not a usable URL"),
+    ],
+)
+def test_unusable_store_locations(setting, message) -> None:
+    with pytest.raises(StoreError, match=message.replace("/", "/").replace(".", r"\.")):
+        resolve_store(Path("cat"), setting)
+
+
+def test_remote_store_is_read_through_httpfs_only() -> None:
+    location = resolve_store(Path("cat"), "s3://bank-ml/monitoring")
+    assert remote_source(location.url) == (
+        "read_parquet('s3://bank-ml/monitoring/year=*/month=*/part-*.parquet', "
+        "hive_partitioning=false, union_by_name=false)"
+    )
+    with pytest.raises(StoreError, match="ingests only into a local folder"):
+        open_store(location)
+
+
+def test_summarize_reads_a_remote_store_through_duckdb(make_catalog, monkeypatch) -> None:
+    """The aggregation asks DuckDB for the bucket's parts (no network here: the SQL is checked)."""
+    from generator.monitoring import aggregate
+    from tests.monitoring.conftest import load
+
+    root = make_catalog()
+    (root / "settings.yaml").write_text("monitoring_store: gs://bank-ml/monitoring\n")
+    location, source = aggregate.source_for(load(root))
+    assert location.url == "gs://bank-ml/monitoring"
+    assert source == remote_source("gs://bank-ml/monitoring")
