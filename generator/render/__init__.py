@@ -162,18 +162,21 @@ def _inventory(site: SiteContext, out: PageWriter) -> None:
     out.write_json("data/inventory.json", data.inventory_data(site))
     records = data.inventory_records(site)
     out.write("inventory.csv", data.inventory_csv(records))
-    out.write_json("inventory.json", records, indent=1)
+    out.write_json("inventory.json", records)
     out.add_nav("Inventory", "inventory.md", 10)
 
 
 def _models(site: SiteContext, out: PageWriter) -> None:
+    twins = []
     for entry in site.models.values():
         out.render("model.md.j2", f"models/{entry.id}.md", page=model_page(site, entry))
-        out.write_json(f"models/{entry.id}.json", data.model_twin(site, entry), indent=1)
+        twin = data.model_twin(site, entry)
+        twins.append(twin)
+        out.write_json(f"models/{entry.id}.json", twin)
         series = data.model_series(site.summary, entry)
         if series is not None:
             out.write_json(f"data/series/{entry.id}.json", series)
-    out.write_json("catalog.json", data.catalog_twin(site))
+    out.write_json("catalog.json", data.catalog_twin(site, twins))
 
 
 def _datasets(site: SiteContext, out: PageWriter) -> None:

@@ -92,6 +92,12 @@ class SiteContext:
     findings: list[FindingView]
     tags: dict[str, list[str]]
     """Tag → model ids, both sorted."""
+    dataset_users: dict[str, list[str]] = field(default_factory=dict)
+    """Dataset id → ids of the models that train, evaluate or draw features on it."""
+    dataset_feeds: dict[str, list[str]] = field(default_factory=dict)
+    """Dataset id → ids of the datasets derived from it (downstream lineage)."""
+    team_models: dict[str, list[str]] = field(default_factory=dict)
+    """Team id → ids of the models it owns."""
     audience: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     """Room for page producers added by other areas (see `PAGE_PRODUCERS`)."""
@@ -111,6 +117,17 @@ class SiteContext:
     def person_team(self, person_id: str) -> str | None:
         found = self.catalog.people.get(person_id)
         return found[1].id if found else None
+
+
+def _datasets_of(card: ModelCard) -> list[str]:
+    """Datasets a model uses (training, evaluation, feature sources), sorted, no repeats."""
+    used = {t.dataset for t in card.training_data} | {e.dataset for e in card.evaluation}
+    used |= {
+        f.source.removeprefix("dataset:")
+        for f in card.features
+        if f.source and f.source.startswith("dataset:")
+    }
+    return sorted(used)
 
 
 def _finding_view(finding: Any) -> FindingView:
@@ -189,6 +206,12 @@ def build_site_context(
             by_model[view.model_id].append(view)
     models: dict[str, ModelEntry] = {}
     tags: dict[str, list[str]] = defaultdict(list)
+    dataset_users: dict[str, list[str]] = defaultdict(list)
+    team_models: dict[str, list[str]] = defaultdict(list)
+    feeds: dict[str, list[str]] = defaultdict(list)
+    for dataset in catalog.datasets.values():
+        for upstream in dataset.derived_from:
+            feeds[upstream].append(dataset.id)
     for model_id in sorted(catalog.models):
         card = catalog.models[model_id]
         last_validation = card.last_validation
@@ -210,6 +233,9 @@ def build_site_context(
         )
         for tag in card.tags:
             tags[tag].append(model_id)
+        for dataset_id in _datasets_of(card):
+            dataset_users[dataset_id].append(model_id)
+        team_models[card.owner].append(model_id)
     return SiteContext(
         as_of=as_of,
         catalog=catalog,
@@ -217,6 +243,9 @@ def build_site_context(
         models=models,
         findings=sorted(views, key=lambda f: (f.model_id or "", f.rule, f.message)),
         tags={tag: tags[tag] for tag in sorted(tags)},
+        dataset_users=dict(dataset_users),
+        dataset_feeds=feeds,
+        team_models=dict(team_models),
         audience=audience,
     )
 
@@ -396,12 +425,7 @@ class ModelPage:
 
 def model_page(site: SiteContext, entry: ModelEntry) -> ModelPage:
     card = entry.card
-    referenced = {t.dataset for t in card.training_data} | {e.dataset for e in card.evaluation}
-    referenced |= {
-        f.source.removeprefix("dataset:")
-        for f in card.features
-        if f.source and f.source.startswith("dataset:")
-    }
+    referenced = _datasets_of(card)
     thresholds = card.monitoring.metrics if card.monitoring else {}
     metrics = sorted(entry.health.metrics, key=lambda m: (m.segment, m.metric))
     series = site.summary.series.get(card.id)
@@ -464,11 +488,9 @@ def dataset_page(site: SiteContext, dataset: DatasetCard) -> DatasetPage:
     return DatasetPage(
         dataset=dataset,
         owner=catalog.teams.get(dataset.owner),
-        used_by=model_list(
-            site, (m.id for m in catalog.models_using_dataset(dataset.id)), f"dataset={dataset.id}"
-        ),
+        used_by=model_list(site, site.dataset_users.get(dataset.id, []), f"dataset={dataset.id}"),
         upstream=[catalog.datasets[d] for d in dataset.derived_from if d in catalog.datasets],
-        downstream=[d for d in catalog.datasets.values() if dataset.id in d.derived_from],
+        downstream=[catalog.datasets[d] for d in site.dataset_feeds.get(dataset.id, [])],
     )
 
 
@@ -483,9 +505,7 @@ def team_page(site: SiteContext, team: Team) -> TeamPage:
     catalog = site.catalog
     return TeamPage(
         team=team,
-        models=model_list(
-            site, (m.id for m in catalog.models_owned_by(team.id)), f"team={team.id}"
-        ),
+        models=model_list(site, site.team_models.get(team.id, []), f"team={team.id}"),
         datasets=[d for d in catalog.datasets.values() if d.owner == team.id],
     )
 

@@ -148,13 +148,13 @@ def model_twin(site: SiteContext, entry: ModelEntry) -> dict[str, Any]:
     }
 
 
-def catalog_twin(site: SiteContext) -> dict[str, Any]:
+def catalog_twin(site: SiteContext, model_twins: list[dict[str, Any]]) -> dict[str, Any]:
     """`catalog.json`: every card (models, datasets, teams) with health, in one file."""
     catalog = site.catalog
     return {
         "as_of": site.as_of.isoformat(),
         "title": catalog.settings.title,
-        "models": [model_twin(site, e) for e in site.models.values()],
+        "models": model_twins,
         "datasets": [
             d.model_dump(mode="json", exclude_none=True) for d in catalog.datasets.values()
         ],
