@@ -197,7 +197,8 @@ def export_cyclonedx(
     with _problems_printed():
         report = load_report(catalog, _as_of(today))
     ids = None if all_models else [_known_model(report, model_id)]
-    _emit(output, cyclonedx_json(report, ids).encode())
+    # one model: indented for people; --all: compact (a 10,000-model BOM indents slowly)
+    _emit(output, cyclonedx_json(report, ids, indent=None if all_models else 2).encode())
 
 
 def _known_model(report, model_id: str | None) -> str:  # noqa: ANN001

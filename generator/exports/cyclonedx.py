@@ -234,6 +234,11 @@ def cyclonedx_bom(report: GovernanceReport, model_ids: list[str] | None = None) 
     return bom
 
 
-def cyclonedx_json(report: GovernanceReport, model_ids: list[str] | None = None) -> str:
-    """`cyclonedx_bom` as indented JSON text."""
-    return json.dumps(cyclonedx_bom(report, model_ids), indent=2, ensure_ascii=False) + "\n"
+def cyclonedx_json(
+    report: GovernanceReport, model_ids: list[str] | None = None, *, indent: int | None = None
+) -> str:
+    """`cyclonedx_bom` as JSON text (compact unless `indent`: Python's indenting encoder is
+    ~10x slower than the compact C one, which matters for a 10,000-model BOM)."""
+    bom = cyclonedx_bom(report, model_ids)
+    separators = (",", ":") if indent is None else (",", ": ")
+    return json.dumps(bom, indent=indent, separators=separators, ensure_ascii=False) + "\n"

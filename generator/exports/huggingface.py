@@ -14,6 +14,7 @@ import yaml
 from generator.policy.report import GovernanceReport
 from generator.schema import ModelCard
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _PIPELINE_TAGS = {
     "binary-classification": "tabular-classification",
     "multiclass-classification": "tabular-classification",
@@ -82,7 +83,7 @@ def _metadata(model: ModelCard, report: GovernanceReport) -> dict[str, Any]:
 def hf_readme(report: GovernanceReport, model_id: str) -> str:
     """The README.md text for `model_id`."""
     model = report.catalog.models[model_id]
-    meta = yaml.safe_dump(_metadata(model, report), sort_keys=False, allow_unicode=True)
+    meta = yaml.dump(_metadata(model, report), Dumper=_DUMPER, sort_keys=False, allow_unicode=True)
     lines = [
         "---",
         meta.rstrip(),

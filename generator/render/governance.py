@@ -10,7 +10,7 @@ page producer (see `generator.render.PAGE_PRODUCERS`) that writes:
 * `governance/docs/<id>.html` — the technical documentation of each model in
   EU AI Act Annex IV order, gaps marked, standalone and printable;
 * `governance/reviews.ics` and `governance/feed.xml` — review calendar, Atom feed;
-* `badges/<id>/health.svg`, `badges/<id>/compliance.svg` — stable badge URLs;
+* `badges/health/<id>.svg`, `badges/compliance/<id>.svg` — stable badge URLs;
 * `exports/…` — inventory (csv, json, xlsx), CycloneDX ML-BOM, HF READMEs.
 
 Everything is a function of the site context and its as-of date: no clock.
@@ -754,8 +754,8 @@ def governance_pages(site: Any, out: Any) -> None:
             compliance=view.model(model_id),
             sections=technical_documentation(site, entry, view),
         )
-        out.write(f"badges/{model_id}/health.svg", badge_svg("health", entry.health.status.value))
-        out.write(f"badges/{model_id}/compliance.svg", badge_svg("governance", entry.governance))
+        out.write(f"badges/health/{model_id}.svg", badge_svg("health", entry.health.status.value))
+        out.write(f"badges/compliance/{model_id}.svg", badge_svg("governance", entry.governance))
         out.write(f"exports/models/{model_id}.cdx.json", cyclonedx_json(report, [model_id]))
         out.write(f"exports/hf/{model_id}.README.md.txt", hf_readme(report, model_id))
     for output_format in ("csv", "json", "xlsx"):

@@ -125,9 +125,9 @@ def test_technical_documentation_follows_annex_iv_and_marks_gaps(docs: Path) -> 
 
 
 def test_badges_and_exports_are_offered(docs: Path) -> None:
-    badge = (docs / "badges" / "churn-predictor" / "compliance.svg").read_text()
+    badge = (docs / "badges" / "compliance" / "churn-predictor.svg").read_text()
     assert badge.startswith("<svg") and "governance: non-compliant" in badge
-    assert "health: unmonitored" in (docs / "badges" / "churn-predictor" / "health.svg").read_text()
+    assert "health: unmonitored" in (docs / "badges" / "health" / "churn-predictor.svg").read_text()
     validator = JsonStrictValidator(SchemaVersion.V1_6)
     assert validator.validate_str((docs / "exports" / "catalog.cdx.json").read_text()) is None
     assert (
