@@ -131,7 +131,8 @@ def own_peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _tree_rss_bytes(pid: int) -> int:
+def tree_rss_bytes(pid: int) -> int:
+    """Resident bytes of a process and all its children now (0 if it is gone)."""
     import psutil
 
     try:
@@ -176,7 +177,7 @@ def run_child(
     def sample() -> None:
         nonlocal peak_tree
         while not stop.is_set():
-            peak_tree = max(peak_tree, _tree_rss_bytes(process.pid))
+            peak_tree = max(peak_tree, tree_rss_bytes(process.pid))
             stop.wait(sample_every)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -348,7 +349,14 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     rule = "|" + "|".join("---" for _ in TABLE_COLUMNS) + "|"
     lines = [header, rule]
     for item in rows:
-        lines.append("| " + " | ".join(_cell(item.get(key)) for key, _ in TABLE_COLUMNS) + " |")
+        cells = []
+        for key, _ in TABLE_COLUMNS:
+            value = item.get(key)
+            if key == "ratio" and isinstance(value, int | float):
+                cells.append(f"{value:.2f}x")
+            else:
+                cells.append(_cell(value))
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
