@@ -39,6 +39,9 @@ from generator.errors import BuildError
 
 ENGINES = ("mkdocs", "zensical")
 
+SEARCH_GLOB = "{models,datasets,teams}/**/*.html"
+"""Pages Pagefind indexes: the model, dataset and team pages."""
+
 NOT_IN_NAV = "/models/\n/datasets/\n/teams/\n/tags/\n"
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -248,7 +251,18 @@ def _build_with_zensical(config_file: Path, strict: bool) -> list[str]:
 
 def index_search(site_dir: Path) -> int:
     """Build Pagefind's chunked index into `site_dir/pagefind`; return its file count."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent"]
+    # Only the pages that carry `data-pagefind-body` (front matter `search: true`): parsing
+    # the rest (dashboards, tag lists, printable documents) would only cost time.
+    command = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(site_dir),
+        "--glob",
+        SEARCH_GLOB,
+        "--silent",
+    ]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise BuildError(

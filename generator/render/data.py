@@ -173,11 +173,15 @@ def model_series(summary: MonitoringSummary, entry: ModelEntry) -> dict[str, Any
     if series is None or not len(series):
         return None
     thresholds = entry.card.monitoring.metrics if entry.card.monitoring else {}
-    checked = {(m.metric, m.segment): m.threshold for m in entry.health.metrics}
+    checked = {(m.metric, m.segment): m for m in entry.health.metrics}
     document = series.to_json()
     for item in document["series"]:
         key = (item["metric"], item["segment"])
-        threshold = checked.get(key) or (thresholds.get(item["metric"]) if not key[1] else None)
+        health = checked.get(key)
+        declared = thresholds.get(item["metric"])
+        threshold = (health.threshold if health else None) or (declared if not key[1] else None)
+        item["status"] = health.status.value if health else HealthStatus.ok.value
+        item["description"] = (declared.description or "") if declared else ""
         item["threshold"] = (
             threshold.model_dump(mode="json", exclude_none=True, include=_THRESHOLD_FIELDS)
             if threshold

@@ -442,9 +442,7 @@
   }
 
   function setupCharts() {
-    var nodes = document.querySelectorAll(".gc-chart[data-chart]");
-    if (!nodes.length) return;
-    nodes.forEach(function (node) {
+    document.querySelectorAll('.gc-chart[data-chart="portfolio"]').forEach(function (node) {
       var kind = node.getAttribute("data-chart");
       if (kind === "portfolio") {
         Promise.all([spec("portfolio"), fetchJson(node.getAttribute("data-src"))]).then(function (loaded) {
@@ -456,14 +454,20 @@
     });
     document.querySelectorAll(".gc-charts[data-series]").forEach(function (group) {
       Promise.all([spec("metric"), fetchJson(group.getAttribute("data-series"))]).then(function (loaded) {
-        var document_ = loaded[1];
-        var byKey = {};
-        document_.series.forEach(function (series) { byKey[series.metric + "\u0000" + series.segment] = series; });
-        group.querySelectorAll('.gc-chart[data-chart="metric"]').forEach(function (node) {
-          var series = byKey[node.getAttribute("data-metric") + "\u0000" + node.getAttribute("data-segment")];
-          if (!series) return;
+        var seriesFile = loaded[1];
+        seriesFile.series.forEach(function (series) {
+          var caption = el("figcaption", {}, [el("code", { text: series.metric })]);
+          if (series.segment) caption.appendChild(document.createTextNode(" · " + series.segment));
+          caption.appendChild(document.createTextNode(" "));
+          caption.appendChild(healthBadge(series.status));
+          if (series.description) {
+            caption.appendChild(el("br"));
+            caption.appendChild(el("span", { className: "gc-muted", text: series.description }));
+          }
+          var node = el("div", { className: "gc-chart", "data-chart": "metric", "data-metric": series.metric, "data-segment": series.segment, "aria-label": series.metric + " over time" });
+          group.appendChild(el("figure", { className: "gc-chart-card gc-chart-card--" + series.status }, [caption, node]));
           var filled = JSON.parse(JSON.stringify(loaded[0]));
-          filled.datasets = metricDatasets(document_.start, series);
+          filled.datasets = metricDatasets(seriesFile.start, series);
           /* an empty layer only makes Vega warn about infinite extents */
           filled.layer = filled.layer.filter(function (layer) { return filled.datasets[layer.data.name].length; });
           embed(node, filled);

@@ -87,14 +87,18 @@ def test_search_opens_the_model_page(page, built_site, query, expected) -> None:
 def test_every_chart_on_a_model_page_renders(page, built_site) -> None:
     tab, recorder = page
     tab.goto(built_site.url + "models/credit-default-scorer/")
-    charts = tab.locator('.gc-chart[data-chart="metric"]')
-    assert charts.count() == 2  # auc and psi
-    for index in range(charts.count()):
-        charts.nth(index).locator("svg").first.wait_for()
-        assert charts.nth(index).get_attribute("data-rendered") == "true"
-    # the breach is marked: the auc chart draws breach points
+    assert tab.locator(".gc-charts").get_attribute("data-count") == "2"  # auc and psi
+    tab.wait_for_function(
+        "document.querySelectorAll('.gc-chart[data-metric][data-rendered=\"true\"] svg').length == 2"
+    )
+    assert tab.locator(".gc-chart[data-metric]").evaluate_all(
+        "nodes => nodes.map(n => n.dataset.metric)"
+    ) == ["auc", "psi"]
+    # the breach is marked: the auc chart draws the last 4 days as breach points
     breach_marks = tab.locator('.gc-chart[data-metric="auc"] path[aria-roledescription="point"]')
     assert breach_marks.count() == 4
+    # the latest-values table is server-rendered (works without JavaScript)
+    assert tab.locator(".gc-latest tbody tr").count() == 2
     recorder.assert_clean()
 
 
