@@ -153,78 +153,48 @@ def _inputs(catalog: Catalog) -> tuple[Any, Any]:
 
 
 # --- the SQL -----------------------------------------------------------------
+#
+# Two scans of the parquet files, both filtering on the `ts` column itself so that
+# DuckDB skips row groups (and whole months) by their statistics:
+#
+# 1. per series over the whole history: a GROUP BY on the three key strings (a
+#    few hundred thousand groups at most) — no join, no FILTER clauses;
+# 2. the raw observations of the chart window, keyed by a 64-bit hash of the
+#    series key; numpy sorts them once and derives the daily chart points, the
+#    7/30/90-day windows, breaches and the portfolio from the sorted arrays.
+#
+# Joins on the key strings and million-group GROUP BYs (series × day) are several
+# times slower than both scans together, so there are none.
 
-OBSERVATIONS_SQL = """
-CREATE TEMP VIEW observations AS
-SELECT model_id, model_version, epoch_us(ts) AS t, metric, segment, value
+STATS_SQL = """
+SELECT model_id, metric, segment, hash(model_id, metric, segment) AS key_hash,
+  count(*) AS n, min(epoch_us(ts)) AS first_t, max(epoch_us(ts)) AS last_t,
+  arg_max(value, ts) AS latest_value, arg_max(model_version, ts) AS latest_version
 FROM {source}
 WHERE ts < make_timestamptz({end_us}::BIGINT)
+GROUP BY model_id, metric, segment
+ORDER BY model_id, metric, segment
 """
 
-# Every series (model × metric × segment) gets a dense integer number, in key order,
-# and its thresholds when it is checked: the later scans join on it once and then
-# group by an integer, which is several times cheaper than grouping by three strings.
-KEYS_SQL = """
-CREATE TEMP TABLE series_keys AS
-SELECT s.model_id, s.metric, s.segment,
-  (row_number() OVER (ORDER BY s.model_id, s.metric, s.segment) - 1)::INTEGER AS series_no,
-  th.model_id IS NOT NULL AS checked,
-  th.t_min, th.t_max, th.warn_below, th.warn_above
-FROM (SELECT DISTINCT model_id, metric, segment FROM observations) AS s
-LEFT JOIN thresholds AS th USING (model_id, metric, segment)
-"""
-
-BREACH = "(coalesce(o.value < k.t_min, false) OR coalesce(o.value > k.t_max, false))"
-
-
-def _window_columns() -> str:
-    parts = []
-    for days in WINDOWS:
-        since = f"o.t >= {{end_us}} - {days} * {DAY_US}"
-        x = f"(o.t - {{end_us}}) / {DAY_US}.0"
-        parts.append(
-            f"""
-  count(*) FILTER (WHERE {since}) AS n_{days},
-  avg(o.value) FILTER (WHERE {since}) AS mean_{days},
-  min(o.value) FILTER (WHERE {since}) AS min_{days},
-  max(o.value) FILTER (WHERE {since}) AS max_{days},
-  regr_slope(o.value, {x}) FILTER (WHERE {since}) AS slope_{days},
-  count(*) FILTER (WHERE {since} AND {BREACH}) AS breaches_{days}"""
-        )
-    return ",".join(parts)
-
-
-STATS_SQL = (
-    """
-SELECT k.series_no,
-  count(*) AS n, min(o.t) AS first_t, max(o.t) AS last_t,
-  arg_max(o.value, o.t) AS latest_value,
-  arg_max(o.model_version, o.t) AS latest_version,
-  max(o.t) FILTER (WHERE NOT """
-    + BREACH
-    + """) AS last_ok_t,"""
-    + _window_columns()
-    + """
-FROM observations AS o JOIN series_keys AS k USING (model_id, metric, segment)
-GROUP BY k.series_no
-ORDER BY k.series_no
-"""
-)
-
-# Raw observations of the chart window; sorted and cut per day in numpy (a DuckDB
-# GROUP BY series × day has millions of groups and is the slowest way to do this).
 CHART_SQL = """
-SELECT k.series_no, o.t, o.value
-FROM observations AS o JOIN series_keys AS k USING (model_id, metric, segment)
-WHERE o.t >= {chart_start_us}
+SELECT hash(model_id, metric, segment) AS key_hash, epoch_us(ts) AS t, value
+FROM {source}
+WHERE ts >= make_timestamptz({chart_start_us}::BIGINT) AND ts < make_timestamptz({end_us}::BIGINT)
 """
 
-BREACH_SINCE_SQL = """
-SELECT o.model_id, o.metric, o.segment, min(o.t) AS since
-FROM observations AS o
-JOIN breaching AS b USING (model_id, metric, segment)
-WHERE o.model_id IN ({model_list}) AND o.t > b.last_ok_t
-GROUP BY ALL
+# Fallback when two series keys share a 64-bit hash (never seen; kept exact anyway).
+CHART_BY_KEY_SQL = """
+SELECT k.series_no AS series_no, epoch_us(o.ts) AS t, o.value
+FROM {source} AS o JOIN series_keys AS k USING (model_id, metric, segment)
+WHERE o.ts >= make_timestamptz({chart_start_us}::BIGINT)
+  AND o.ts < make_timestamptz({end_us}::BIGINT)
+"""
+
+# The whole history of the few series that breach through the entire chart window.
+HISTORY_SQL = """
+SELECT k.series_no, epoch_us(o.ts) AS t, o.value
+FROM {source} AS o JOIN long_breaches AS k USING (model_id, metric, segment)
+WHERE o.model_id IN ({model_list}) AND o.ts < make_timestamptz({end_us}::BIGINT)
 """
 
 
@@ -237,10 +207,46 @@ class _Chart:
 
     series_no: Any
     t: Any
+    value: Any
+    sort_key: Any
+    """(series number << 34) | milliseconds since the window start: sorted."""
+    bounds: Any
+    """Start of each series' observations, plus the end: len(series) + 1."""
     daily_series: Any
     daily_day: Any
     """Day number since the epoch."""
     daily_value: Any
+
+
+@dataclass
+class _Series:
+    """Every series with data up to the as-of day, in key order (its index is its number)."""
+
+    rows: list[tuple[Any, ...]]
+    columns: list[str]
+    thresholds: list[MetricThreshold | None]
+
+    def limits(self) -> tuple[Any, Any, Any, Any, Any]:
+        """checked, t_min, t_max, warn_below, warn_above as numpy arrays (missing = ±inf)."""
+        import numpy as np
+
+        def pick(name: str, missing: float) -> Any:
+            return np.asarray(
+                [
+                    missing if t is None or getattr(t, name) is None else getattr(t, name)
+                    for t in self.thresholds
+                ],
+                dtype=np.float64,
+            )
+
+        checked = np.asarray([t is not None for t in self.thresholds], dtype=bool)
+        return (
+            checked,
+            pick("min", -np.inf),
+            pick("max", np.inf),
+            pick("warn_below", -np.inf),
+            pick("warn_above", np.inf),
+        )
 
 
 def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
@@ -249,9 +255,7 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
     window = _Window(as_of)
     location, source = source_for(catalog)
     summary = MonitoringSummary(as_of=as_of, store=str(location))
-    connection = duckdb_connect(location)
-    models_table, thresholds_table = _inputs(catalog)
-    connection.register("thresholds", thresholds_table)
+    models_table, _ = _inputs(catalog)
     params = {"end_us": window.end_us, "chart_start_us": window.chart_start_day * DAY_US}
     if source is None:
         source = (
@@ -259,46 +263,160 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
             "NULL::TIMESTAMPTZ AS ts, NULL::VARCHAR AS metric, NULL::VARCHAR AS segment, "
             "NULL::DOUBLE AS value WHERE false)"
         )
-    connection.execute(OBSERVATIONS_SQL.format(source=source, **params))
-    connection.execute(KEYS_SQL)
-    keys = connection.execute(
-        "SELECT model_id, metric, segment, checked, t_min, t_max, warn_below, warn_above "
-        "FROM series_keys ORDER BY series_no"
-    ).fetchall()
-    cursor = connection.execute(STATS_SQL.format(**params))
-    columns = ["model_id", "metric", "segment", *(d[0] for d in cursor.description)]
-    stats = [key[:3] + row for key, row in zip(keys, cursor.fetchall(), strict=True)]
-    chart = _chart(connection, window, params)
-    breach_since = _breach_since(connection, catalog, stats, columns, chart, params)
+    connection = duckdb_connect(location)
+    cursor = connection.execute(STATS_SQL.format(source=source, **params))
+    columns = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    thresholds = []
+    for row in rows:
+        card = catalog.models.get(row[0])
+        thresholds.append(_threshold(card, row[1], row[2]) if card is not None else None)
+    series = _Series(rows, columns, thresholds)
+    chart = _chart(connection, source, series, params)
+    _add_windows(series, chart, window)
+    breach_since = _breach_since(connection, source, series, chart, params)
     connection.close()
+    keys = [
+        (row[0], row[1], row[2], t is not None) for row, t in zip(rows, thresholds, strict=True)
+    ]
     summary.series = _series(keys, chart, window)
-    statuses = _portfolio(catalog, models_table, keys, stats, columns, chart, window, summary)
-    summary.rows = sum(row[columns.index("n")] for row in stats)
+    statuses = _portfolio(models_table, keys, series, chart, window, summary)
+    n_index = columns.index("n")
+    summary.rows = sum(row[n_index] for row in rows)
     by_model: dict[str, list[tuple[Any, ...]]] = {}
-    for row in stats:
+    for row in series.rows:
         by_model.setdefault(row[0], []).append(row)
     for model_id, card in sorted(catalog.models.items()):
         summary.models[model_id] = _model_health(
-            card, as_of, statuses[model_id], by_model.get(model_id, []), columns, breach_since
+            card,
+            as_of,
+            statuses[model_id],
+            by_model.get(model_id, []),
+            series.columns,
+            breach_since,
         )
     return summary
 
 
-def _chart(connection: Any, window: _Window, params: dict[str, int]) -> _Chart:
+def _chart(connection: Any, source: str, series: _Series, params: dict[str, int]) -> _Chart:
+    """The chart window's observations, numbered by series and sorted by (series, time)."""
     import numpy as np
 
-    points = connection.execute(CHART_SQL.format(**params)).fetchnumpy()
-    series_no = np.asarray(points["series_no"], dtype=np.int64)
+    hashes = np.asarray([row[3] for row in series.rows], dtype=np.uint64)
+    order = np.argsort(hashes, kind="stable")
+    sorted_hashes = hashes[order]
+    if len(sorted_hashes) > 1 and bool((sorted_hashes[1:] == sorted_hashes[:-1]).any()):
+        import pyarrow as pa
+
+        keys = pa.table(
+            {
+                "model_id": [row[0] for row in series.rows],
+                "metric": [row[1] for row in series.rows],
+                "segment": [row[2] for row in series.rows],
+                "series_no": pa.array(range(len(series.rows)), pa.int64()),
+            }
+        )
+        connection.register("series_keys", keys)
+        points = connection.execute(CHART_BY_KEY_SQL.format(source=source, **params)).fetchnumpy()
+        series_no = np.asarray(points["series_no"], dtype=np.int64)
+    else:
+        points = connection.execute(CHART_SQL.format(source=source, **params)).fetchnumpy()
+        point_hash = np.asarray(points["key_hash"], dtype=np.uint64)
+        series_no = order[np.searchsorted(sorted_hashes, point_hash)].astype(np.int64)
     t = np.asarray(points["t"], dtype=np.int64)
     value = np.asarray(points["value"], dtype=np.float64)
     # one int64 sort key: series number above milliseconds since the window start
-    order = np.argsort((series_no << 34) | ((t - params["chart_start_us"]) // 1000), kind="stable")
-    series_no, t, value = series_no[order], t[order], value[order]
+    sort_key = (series_no << 34) | ((t - params["chart_start_us"]) // 1000)
+    sort = np.argsort(sort_key, kind="stable")
+    series_no, t, value, sort_key = series_no[sort], t[sort], value[sort], sort_key[sort]
+    bounds = np.searchsorted(series_no, np.arange(len(series.rows) + 1))
     day = t // DAY_US
     last_of_day = np.ones(len(t), dtype=bool)
     if len(t):
         last_of_day[:-1] = (series_no[1:] != series_no[:-1]) | (day[1:] != day[:-1])
-    return _Chart(series_no, t, series_no[last_of_day], day[last_of_day], value[last_of_day])
+    return _Chart(
+        series_no,
+        t,
+        value,
+        sort_key,
+        bounds,
+        series_no[last_of_day],
+        day[last_of_day],
+        value[last_of_day],
+    )
+
+
+def _segment_reduce(ufunc: Any, values: Any, starts: Any, ends: Any) -> Any:
+    """ufunc.reduce over values[starts[i]:ends[i]] for every i (empty segments: garbage)."""
+    import numpy as np
+
+    if len(starts) == 0:
+        return np.zeros(0, dtype=values.dtype)
+    padded = np.append(values, values[:1] if len(values) else np.zeros(1, values.dtype))
+    bounds = np.empty(2 * len(starts), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = starts, ends
+    return ufunc.reduceat(padded, np.minimum(bounds, len(values)))[0::2]
+
+
+def _listed(values: Any, empty: Any) -> list[Any]:
+    """Numbers as a list, None where the window is empty or the value is NaN."""
+    return [
+        None if e or v != v else v for e, v in zip(empty.tolist(), values.tolist(), strict=True)
+    ]
+
+
+def _add_windows(series: _Series, chart: _Chart, window: _Window) -> None:
+    """Append the 7/30/90-day statistics and breach counts to every series row."""
+    import numpy as np
+
+    n = len(series.rows)
+    checked, t_min, t_max, _, _ = series.limits()
+    breach = (chart.value < t_min[chart.series_no]) | (chart.value > t_max[chart.series_no])
+    x = (chart.t - window.end_us) / DAY_US
+    ends = chart.bounds[1:]
+    columns: list[str] = []
+    values: list[list[Any]] = []
+    for days in WINDOWS:
+        since = window.end_us - days * DAY_US
+        offset = (since - window.chart_start_day * DAY_US) // 1000
+        starts = np.searchsorted(chart.sort_key, (np.arange(n, dtype=np.int64) << 34) | offset)
+        count = ends - starts
+        empty = count == 0
+        total = _segment_reduce(np.add, chart.value, starts, ends)
+        sum_x = _segment_reduce(np.add, x, starts, ends)
+        sum_xx = _segment_reduce(np.add, x * x, starts, ends)
+        sum_xy = _segment_reduce(np.add, x * chart.value, starts, ends)
+        low = _segment_reduce(np.minimum, chart.value, starts, ends)
+        high = _segment_reduce(np.maximum, chart.value, starts, ends)
+        breaches = _segment_reduce(np.add, breach.astype(np.int64), starts, ends)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = total / count
+            slope = (count * sum_xy - sum_x * total) / (count * sum_xx - sum_x * sum_x)
+        slope[(count < 2) | ~np.isfinite(slope)] = np.nan
+        breaches = np.where(empty | ~checked, 0, breaches)
+
+        columns += [
+            f"n_{days}",
+            f"mean_{days}",
+            f"min_{days}",
+            f"max_{days}",
+            f"slope_{days}",
+            f"breaches_{days}",
+        ]
+        values += [
+            count.tolist(),
+            _listed(mean, empty),
+            _listed(low, empty),
+            _listed(high, empty),
+            _listed(slope, empty),
+            breaches.tolist(),
+        ]
+    series.columns = series.columns + columns
+    series.rows = (
+        [row + extra for row, extra in zip(series.rows, zip(*values, strict=True), strict=True)]
+        if n
+        else []
+    )
 
 
 def _threshold(card: ModelCard, metric: str, segment: str) -> MetricThreshold | None:
@@ -309,58 +427,70 @@ def _threshold(card: ModelCard, metric: str, segment: str) -> MetricThreshold | 
 
 
 def _breach_since(
-    connection: Any,
-    catalog: Catalog,
-    stats: list[tuple[Any, ...]],
-    columns: list[str],
-    chart: _Chart,
-    params: dict[str, int],
+    connection: Any, source: str, series: _Series, chart: _Chart, params: dict[str, int]
 ) -> dict[tuple[str, str, str], int]:
     """When each currently breaching series' run of breaches began.
 
-    The first observation after the series' last non-breaching one: found in the
-    chart window's sorted observations, or by a targeted scan when the breach is
-    older than the window.
+    The first observation after the last one that did not breach: found in the
+    chart window's sorted observations, or, for a series breaching throughout the
+    window, in its whole history (a targeted scan of a few series).
     """
     import numpy as np
     import pyarrow as pa
 
-    index = {name: i for i, name in enumerate(columns)}
+    index = {name: i for i, name in enumerate(series.columns)}
     result: dict[tuple[str, str, str], int] = {}
-    older: dict[str, list[Any]] = {"model_id": [], "metric": [], "segment": [], "last_ok_t": []}
-    for series_no, row in enumerate(stats):
-        model_id, metric, segment = row[0], row[1], row[2]
-        card = catalog.models.get(model_id)
-        threshold = _threshold(card, metric, segment) if card else None
+    long_runs: dict[int, MetricThreshold] = {}
+    for series_no, (row, threshold) in enumerate(zip(series.rows, series.thresholds, strict=True)):
         latest = row[index["latest_value"]]
         if threshold is None or classify(latest, threshold) != HealthStatus.breach:
             continue
-        last_ok = row[index["last_ok_t"]]
-        if last_ok is None:
-            result[(model_id, metric, segment)] = row[index["first_t"]]
-        elif last_ok >= params["chart_start_us"]:
-            lo, hi = np.searchsorted(chart.series_no, [series_no, series_no + 1])
-            position = lo + np.searchsorted(chart.t[lo:hi], last_ok, side="right")
-            result[(model_id, metric, segment)] = int(chart.t[position])
+        lo, hi = int(chart.bounds[series_no]), int(chart.bounds[series_no + 1])
+        since = _run_start(chart.t[lo:hi], chart.value[lo:hi], threshold)
+        if since is None and row[index["first_t"]] < params["chart_start_us"]:
+            long_runs[series_no] = threshold
         else:
-            for name, item in zip(older, (model_id, metric, segment, last_ok), strict=True):
-                older[name].append(item)
-    if older["model_id"]:
-        schema = pa.schema(
-            [
-                ("model_id", pa.string()),
-                ("metric", pa.string()),
-                ("segment", pa.string()),
-                ("last_ok_t", pa.int64()),
-            ]
+            result[row[:3]] = since if since is not None else row[index["first_t"]]
+    if long_runs:
+        numbers = sorted(long_runs)
+        table = pa.table(
+            {
+                "model_id": [series.rows[i][0] for i in numbers],
+                "metric": [series.rows[i][1] for i in numbers],
+                "segment": [series.rows[i][2] for i in numbers],
+                "series_no": pa.array(numbers, pa.int64()),
+            }
         )
-        connection.register("breaching", pa.table(older, schema=schema))
+        connection.register("long_breaches", table)
         model_list = ", ".join(
-            "'" + m.replace("'", "''") + "'" for m in sorted(set(older["model_id"]))
+            "'" + m.replace("'", "''") + "'"
+            for m in sorted(set(table.column("model_id").to_pylist()))
         )
-        rows = connection.execute(BREACH_SINCE_SQL.format(model_list=model_list)).fetchall()
-        result.update({(m, metric, segment): since for m, metric, segment, since in rows})
+        history = connection.execute(
+            HISTORY_SQL.format(source=source, model_list=model_list, **params)
+        ).fetchnumpy()
+        numbers_found = np.asarray(history["series_no"], dtype=np.int64)
+        order = np.lexsort((history["t"], numbers_found))
+        t, value, numbers_found = history["t"][order], history["value"][order], numbers_found[order]
+        for number in numbers:
+            lo, hi = np.searchsorted(numbers_found, [number, number + 1])
+            since = _run_start(t[lo:hi], value[lo:hi], long_runs[number])
+            row = series.rows[number]
+            result[row[:3]] = since if since is not None else row[index["first_t"]]
     return result
+
+
+def _run_start(t: Any, value: Any, threshold: MetricThreshold) -> int | None:
+    """Time of the first observation after the last non-breaching one (None: all breach)."""
+    import numpy as np
+
+    low = -np.inf if threshold.min is None else threshold.min
+    high = np.inf if threshold.max is None else threshold.max
+    fine = np.flatnonzero((value >= low) & (value <= high))
+    if len(fine) == 0:
+        return None
+    last_fine = int(fine[-1])
+    return int(t[last_fine + 1]) if last_fine + 1 < len(t) else None
 
 
 def _series(keys: list[tuple[Any, ...]], chart: _Chart, window: _Window) -> dict[str, ModelSeries]:
@@ -372,15 +502,16 @@ def _series(keys: list[tuple[Any, ...]], chart: _Chart, window: _Window) -> dict
     start = EPOCH_DATE + dt.timedelta(days=window.chart_start_day)
     result: dict[str, ModelSeries] = {}
     i = 0
+    bounds_list = bounds.tolist()
     while i < len(keys):
         model_id = keys[i][0]
         j = i
         while j < len(keys) and keys[j][0] == model_id:
             j += 1
-        present = [n for n in range(i, j) if bounds[n + 1] > bounds[n]]
+        present = [n for n in range(i, j) if bounds_list[n + 1] > bounds_list[n]]
         if present:
-            lo, hi = int(bounds[present[0]]), int(bounds[present[-1] + 1])
-            offsets = array("q", [int(bounds[n]) - lo for n in present] + [hi - lo])
+            lo, hi = bounds_list[present[0]], bounds_list[present[-1] + 1]
+            offsets = array("q", [bounds_list[n] - lo for n in present] + [hi - lo])
             result[model_id] = ModelSeries(
                 model_id=model_id,
                 start=start,
@@ -395,11 +526,9 @@ def _series(keys: list[tuple[Any, ...]], chart: _Chart, window: _Window) -> dict
 
 
 def _portfolio(
-    catalog: Catalog,
     models_table: Any,
     keys: list[tuple[Any, ...]],
-    stats: list[tuple[Any, ...]],
-    columns: list[str],
+    series: _Series,
     chart: _Chart,
     window: _Window,
     summary: MonitoringSummary,
@@ -419,21 +548,13 @@ def _portfolio(
     declared = np.asarray(models_table.column("declared").to_pylist(), dtype=bool)
     n_models, days, chart_days = len(model_ids), PORTFOLIO_DAYS, CHART_DAYS
     first_day = np.full(n_models, np.iinfo(np.int64).max)
-    first_index = columns.index("first_t")
-    for key, row in zip(keys, stats, strict=True):
+    first_index = series.columns.index("first_t")
+    for key, row in zip(keys, series.rows, strict=True):
         m = position.get(key[0])
         if m is not None:
             first_day[m] = min(first_day[m], row[first_index] // DAY_US)
     series_model = np.asarray([position.get(key[0], -1) for key in keys], dtype=np.int64)
-    checked = np.asarray([bool(key[3]) for key in keys], dtype=bool)
-
-    def limit(column: int, missing: float) -> Any:
-        return np.asarray(
-            [missing if key[column] is None else key[column] for key in keys], dtype=np.float64
-        )
-
-    t_min, t_max = limit(4, -np.inf), limit(5, np.inf)
-    warn_below, warn_above = limit(6, -np.inf), limit(7, np.inf)
+    checked, t_min, t_max, warn_below, warn_above = series.limits()
     s, v = chart.daily_series, chart.daily_value
     model_of_point = series_model[s] if len(s) else np.zeros(0, dtype=np.int64)
     severity = (
@@ -456,10 +577,13 @@ def _portfolio(
     level: dict[int, Any] = {}
     for bar in (4, 2):
         chosen = checked[s] & (severity >= bar) & (covers_to > covers_from) & (model_of_point >= 0)
-        diff = np.zeros((n_models, days + 1), dtype=np.int32)
-        np.add.at(diff, (model_of_point[chosen], covers_from[chosen]), 1)
-        np.add.at(diff, (model_of_point[chosen], covers_to[chosen]), -1)
-        level[bar] = np.cumsum(diff, axis=1)[:, :days] > 0
+        width = days + 1
+        rows_of = model_of_point[chosen] * width
+        size = n_models * width
+        diff = np.bincount(rows_of + covers_from[chosen], minlength=size) - np.bincount(
+            rows_of + covers_to[chosen], minlength=size
+        )
+        level[bar] = np.cumsum(diff.reshape(n_models, width), axis=1)[:, :days] > 0
     # newest day with data, per model and day (over all of its series)
     has_data = np.zeros((n_models, chart_days), dtype=bool)
     known = model_of_point >= 0
