@@ -72,7 +72,7 @@ def validate(
         if p.severity == "error" or fail_on == "warning"
     ]
     failing += [f.problem for f in policy.failing(fail_on)]
-    problems = result.problems + policy.problems + [f.problem for f in policy.open_findings]
+    problems = result.problems + policy.problems + policy.open_problems()
     if output_format == "json":
         click.echo(format_problems(problems, "json"))
     elif problems:
