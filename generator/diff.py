@@ -672,11 +672,26 @@ def _code(text: str) -> str:
     return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
 
 
+MAX_ROWS = 100
+"""Rows per table or list in the Markdown report; the JSON report has them all."""
+MAX_CHARS = 60_000
+"""GitHub refuses comments over 65,536 characters: the report stops before that."""
+MORE = "_… and {count} more: `govcat diff --format json` lists everything._"
+
+
+def _capped(lines: list[str]) -> list[str]:
+    if len(lines) <= MAX_ROWS:
+        return lines
+    return [*lines[:MAX_ROWS], MORE.format(count=len(lines) - MAX_ROWS)]
+
+
 def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
     header = list(header)
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines + [""]
+    body = ["| " + " | ".join(row) + " |" for row in rows]
+    if len(body) > MAX_ROWS:
+        return [*lines, *body[:MAX_ROWS], "", MORE.format(count=len(body) - MAX_ROWS), ""]
+    return [*lines, *body, ""]
 
 
 def render_markdown(report: DiffReport) -> str:
@@ -691,16 +706,18 @@ def render_markdown(report: DiffReport) -> str:
     ]
     if report.head_errors:
         out += [f"### ❌ Schema problems on {e(report.head)} ({len(report.head_errors)})", ""]
-        out += [
-            f"- {_code(p.location())} {_code(p.rule)}: {e(p.message)}" for p in report.head_errors
-        ]
+        out += _capped(
+            [f"- {_code(p.location())} {_code(p.rule)}: {e(p.message)}" for p in report.head_errors]
+        )
         out.append("")
         if report.not_compared:
             shown = ", ".join(_code(m) for m in report.not_compared)
             out += [f"Not compared until their cards are valid again: {shown}.", ""]
     if report.promotions:
         out += ["### 🚀 Promoted to production", ""]
-        out += [f"- **{_code(s.model)}**: {s.old} → **production**" for s in report.promotions]
+        out += _capped(
+            [f"- **{_code(s.model)}**: {s.old} → **production**" for s in report.promotions]
+        )
         out.append("")
     if report.added:
         out += [f"### Models added ({len(report.added)})", ""]
@@ -730,7 +747,7 @@ def render_markdown(report: DiffReport) -> str:
         )
     if report.renamed:
         out += [f"### Models renamed ({len(report.renamed)})", ""]
-        out += [f"- {_code(r.old)} → {_code(r.new)}" for r in report.renamed]
+        out += _capped([f"- {_code(r.old)} → {_code(r.new)}" for r in report.renamed])
         out.append("")
     if report.stages:
         out += ["### Stage changes", ""]
@@ -792,9 +809,15 @@ def render_markdown(report: DiffReport) -> str:
             )
     if report.other_files:
         out += ["<details><summary>Other catalog files changed</summary>", ""]
-        out += [f"- {e(f.path)}: {f.change}" for f in report.other_files]
+        out += _capped([f"- {e(f.path)}: {f.change}" for f in report.other_files])
         out += ["", "</details>", ""]
-    return "\n".join(out).rstrip() + "\n"
+    text = "\n".join(out).rstrip() + "\n"
+    if len(text) > MAX_CHARS:
+        cut = text.rfind("\n", 0, MAX_CHARS - 200)
+        text = (
+            text[:cut] + "\n\n_… the report is cut here; `govcat diff --format json` has it all._\n"
+        )
+    return text
 
 
 def render_json(report: DiffReport) -> str:

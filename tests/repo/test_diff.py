@@ -550,3 +550,28 @@ def test_policy_profile_files_of_the_base_are_read(policy_clone: Path) -> None:
     assert code == 0, out
     assert "No policy findings introduced or resolved." in out
     assert "Findings not fully compared" not in out
+
+
+def test_long_reports_are_capped_for_a_pr_comment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.diff as diff_module
+    from generator.diff import MAX_ROWS, DiffReport, ModelRow, Rename
+
+    report = DiffReport(base="a", head="b")
+    report.added = [
+        ModelRow(f"model-{i:05d}", "x" * 50, "development", "low", "minimal", "internal", "t")
+        for i in range(MAX_ROWS + 5)
+    ]
+    report.renamed = [Rename(f"old-{i:05d}", f"new-{i:05d}") for i in range(MAX_ROWS + 2)]
+    text = render_markdown(report)
+    assert "_… and 5 more: `govcat diff --format json` lists everything._" in text
+    assert "_… and 2 more: `govcat diff --format json` lists everything._" in text
+    assert "| `model-00099` |" in text and "| `model-00100` |" not in text
+    assert (
+        verdict(text) == f"**Verdict:** {MAX_ROWS + 5} models added, {MAX_ROWS + 2} models renamed."
+    )
+
+    monkeypatch.setattr(diff_module, "MAX_CHARS", 5_000)
+    cut = render_markdown(report)
+    assert len(cut) <= 5_000
+    assert cut.startswith(MARKER)
+    assert cut.endswith("_… the report is cut here; `govcat diff --format json` has it all._\n")
