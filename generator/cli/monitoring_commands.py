@@ -150,10 +150,12 @@ def ingest(
     )
     loaded = _load_catalog(catalog)
     try:
-        report = run_ingest(loaded, list(files), options)
+        report = run_ingest(loaded, list(files), options, progress=_terminal_progress())
     except ProblemsFound as error:
+        _clear_progress()
         click.echo(format_problems(error.problems, problems_format), err=True)
         raise ProblemsFound(error.problems, "problem") from None
+    _clear_progress()
     if report.problems:
         click.echo(format_problems(report.problems, problems_format), err=True)
     click.echo(report.summary())
@@ -161,6 +163,23 @@ def ingest(
         click.echo(f"rejected rows written to {path}", err=True)
     if report.failed_files:
         raise ProblemsFound(report.failed_files)
+
+
+def _terminal_progress() -> Any:
+    """A progress callback that redraws one stderr line on a terminal; None otherwise (CI)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(message: str) -> None:
+        sys.stderr.write("\r\x1b[K" + message[:100])
+        sys.stderr.flush()
+
+    return show
+
+
+def _clear_progress() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
 
 
 @click.command()

@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,8 +295,16 @@ def read_file(path: Path, options: IngestOptions) -> readers.ReadResult:
     return reader(path, shown, has_model=options.model is not None, wide=options.wide)
 
 
-def ingest(catalog: Catalog, files: Sequence[Path], options: IngestOptions) -> IngestReport:
-    """Check every row of `files` and add the new ones to the catalog's store atomically."""
+def ingest(
+    catalog: Catalog,
+    files: Sequence[Path],
+    options: IngestOptions,
+    progress: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Check every row of `files` and add the new ones to the catalog's store atomically.
+
+    `progress`, if given, is called with one short line per step (for a terminal).
+    """
     location = resolve_store(catalog.root, catalog.settings.monitoring_store)
     store = open_store(location)
     checker = _Checker(catalog, options)
@@ -317,7 +325,9 @@ def ingest(catalog: Catalog, files: Sequence[Path], options: IngestOptions) -> I
             }
         )
 
-    for path in files:
+    for number, path in enumerate(files, start=1):
+        if progress is not None:
+            progress(f"reading {number}/{len(files)}: {path.name}")
         result = read_file(path, options)
         if result.problems:
             problems.extend(result.problems)
@@ -356,6 +366,8 @@ def ingest(catalog: Catalog, files: Sequence[Path], options: IngestOptions) -> I
                 )
     _stop_or_continue(problems, options)
 
+    if progress is not None:
+        progress(f"checking {len(accepted):,} rows against the store")
     with store.locked():
         new_rows, conflicts, replaced = _against_store(store, accepted, options)
         report.duplicates = len(accepted) - len(new_rows) - len(conflicts) - len(replaced)

@@ -56,6 +56,7 @@ SORT_ORDER = ("model_id", "metric", "segment", "ts", "model_version")
 JOURNAL = "_pending.json"
 LOCK = ".lock"
 GITIGNORE = ".gitignore"
+README = "README.md"
 GITIGNORE_TEXT = "# written by govcat ingest: never commit these\n.lock\n_pending.json\n*.tmp\n"
 PART_RE = re.compile(r"^year=(\d{4})/month=(\d{2})/part-([0-9a-f]{16})\.parquet$")
 TEMP_SUFFIX = ".tmp"
@@ -177,12 +178,12 @@ def duckdb_connect(location: StoreLocation | None = None) -> duckdb.DuckDBPyConn
 
 
 def tree_digest(root: Path) -> str:
-    """SHA-256 over every committed file of the store (names and bytes): 'unchanged?' checks."""
+    """SHA-256 over the store's data files (names and bytes; not the lock or the README)."""
     digest = hashlib.sha256()
     if root.is_dir():
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             relative = path.relative_to(root).as_posix()
-            if relative in (LOCK,):
+            if relative in (LOCK, README):
                 continue
             digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -424,7 +425,7 @@ class Store:
         for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
             relative = path.relative_to(self.root).as_posix()
             shown = str(path)
-            if relative in (GITIGNORE, LOCK, JOURNAL):
+            if relative in (GITIGNORE, README, LOCK, JOURNAL):
                 continue
             if relative.endswith(TEMP_SUFFIX):
                 if not journal_pending:
