@@ -146,6 +146,9 @@ class DiffReport:
     thresholds: list[ThresholdChange] = field(default_factory=list)
     records: list[RecordChange] = field(default_factory=list)
     accountability: list[FieldChange] = field(default_factory=list)
+    data_and_teams: list[FieldChange] = field(default_factory=list)
+    """Dataset classification, owner and personal-data changes; team membership changes
+    (`model` holds `dataset:<id>` or `team:<id>`)."""
     findings_introduced: list[FindingRow] = field(default_factory=list)
     findings_resolved: list[FindingRow] = field(default_factory=list)
     policy_note: str = ""
@@ -192,6 +195,7 @@ class DiffReport:
                 sum(r.change == "removed" for r in self.records), "validation or waiver", "removed"
             ),
             _count(len(self.accountability), "ownership change"),
+            _count(len(self.data_and_teams), "dataset or team change"),
             _count(new_errors, "new policy error"),
             _count(len(self.findings_introduced) - new_errors, "new policy warning"),
             _count(len(self.findings_resolved), "policy finding", "resolved"),
@@ -400,6 +404,7 @@ def compare(sides: Sides, *, today: dt.date) -> DiffReport:
         if old_card is new_card:
             continue  # unchanged file: the very same parsed card
         _compare_model(old_card, new_card, report)
+    report.data_and_teams = _dataset_and_team_changes(base, head)
 
     try:
         head_findings = _findings(head, today)
@@ -511,6 +516,42 @@ def _compare_model(old: ModelCard, new: ModelCard, report: DiffReport) -> None:
             report.accountability.append(
                 FieldChange(model, role, ", ".join(before) or "—", ", ".join(after) or "—")
             )
+
+
+def _dataset_and_team_changes(base: Catalog, head: Catalog) -> list[FieldChange]:
+    changes = []
+    for dataset_id, new in head.datasets.items():
+        old = base.datasets.get(dataset_id)
+        if old is None or old is new:
+            continue
+        for label, before, after in (
+            ("classification", old.classification, new.classification),
+            ("owner", old.owner, new.owner),
+            ("personal data", old.personal_data, new.personal_data),
+        ):
+            if before != after:
+                changes.append(FieldChange(f"dataset:{dataset_id}", label, str(before), str(after)))
+    for team_id, new in head.teams.items():
+        old = base.teams.get(team_id)
+        if old is None or old is new:
+            continue
+        before, after = sorted(p.id for p in old.people), sorted(p.id for p in new.people)
+        if before != after:
+            removed = [f"-{p}" for p in before if p not in after]
+            added = [f"+{p}" for p in after if p not in before]
+            changes.append(
+                FieldChange(
+                    f"team:{team_id}",
+                    "people",
+                    ", ".join(before) or "—",
+                    ", ".join([*after]) + f" ({' '.join(removed + added)})",
+                )
+            )
+        if old.function != new.function:
+            changes.append(
+                FieldChange(f"team:{team_id}", "function", str(old.function), str(new.function))
+            )
+    return changes
 
 
 def _contacts_by_role(card: ModelCard) -> dict[str, list[str]]:
@@ -791,6 +832,12 @@ def render_markdown(report: DiffReport) -> str:
         out += _table(
             ["model", "role", "from", "to"],
             [[_code(c.model), c.field, e(c.old), e(c.new)] for c in report.accountability],
+        )
+    if report.data_and_teams:
+        out += ["### Datasets and teams", ""]
+        out += _table(
+            ["card", "field", "from", "to"],
+            [[_code(c.model), c.field, e(c.old), e(c.new)] for c in report.data_and_teams],
         )
     out += ["### Policy findings", ""]
     if report.policy_note:

@@ -107,7 +107,12 @@ STEPS: list[tuple[str, Callable[[Path], None]]] = [
     ("owners", lambda c: edit(c, "models", "churn-predictor", _owners)),
     ("rename", _rename),
     ("remove", lambda c: (c / "models" / "fraud-detector.yaml").unlink()),
-    ("dataset", lambda c: edit(c, "datasets", "loan-applications", lambda d: d.update(rows=5))),
+    (
+        "dataset",
+        lambda c: edit(
+            c, "datasets", "loan-applications", lambda d: d.update(rows=5, classification="public")
+        ),
+    ),
     ("broken", lambda c: edit(c, "models", "churn-predictor", _break)),
 ]
 
@@ -241,7 +246,25 @@ def test_model_removed(repo: Path) -> None:
 def test_dataset_change_is_listed_under_other_files(repo: Path) -> None:
     _, out = run_diff(repo, "remove", "dataset")
     assert "- catalog/datasets/loan-applications.yaml: modified" in out
-    assert verdict(out) == "**Verdict:** no governance-relevant changes."
+    assert verdict(out) == "**Verdict:** 1 dataset or team change."
+    assert "| `dataset:loan-applications` | classification | confidential | public |" in section(
+        out, "Datasets and teams"
+    )
+
+
+def test_team_membership_change(repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    git(clone, "checkout", "-q", "dataset")
+
+    def add_validator(team: dict[str, Any]) -> None:
+        team["people"].append({"id": "bnew", "name": "B New"})
+
+    edit(clone / "catalog", "teams", "model-risk", add_validator)
+    result = CliRunner().invoke(cli, ["diff", "dataset", "--catalog", str(clone / "catalog")])
+    assert "| `team:model-risk` | people | apatel | apatel, bnew (+bnew) |" in section(
+        result.output, "Datasets and teams"
+    )
 
 
 def test_schema_error_on_head_is_reported_and_fails(repo: Path) -> None:
