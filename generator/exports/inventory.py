@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import json
+import re
+import zipfile
 from typing import Any, Literal
 
 from generator.policy.report import GovernanceReport
@@ -141,44 +144,124 @@ def inventory_bytes(
     return _xlsx(rows, report)
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Inventory" sheetId="1" r:id="rId1"/></sheets>'
+        '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+        "Inventory!$A$1:${last}</definedName></definedNames></workbook>"
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    ),
+}
+
+
+def _column(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        name = chr(65 + remainder) + name
+    return name
+
+
+def _xml(text: str) -> str:
+    return html.escape(_XML_INVALID.sub("", text), quote=False)
+
+
 def _xlsx(rows: list[dict[str, Any]], report: GovernanceReport) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)  # streaming: ~3x faster and flat memory
-    sheet = workbook.create_sheet("Inventory")
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(INVENTORY_COLUMNS))}{len(rows) + 1}"
-    bold = Font(bold=True)
-    header = []
-    for name in INVENTORY_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_cell(row[c]) for c in INVENTORY_COLUMNS])
-    # fixed document dates: the same catalog and date give the same file
+    """A minimal SpreadsheetML workbook written directly (openpyxl is ~10x slower at 10,000
+    rows): inline strings, a bold frozen header, an autofilter over the table."""
+    columns = [_column(i) for i in range(len(INVENTORY_COLUMNS))]
+    last = f"{columns[-1]}{len(rows) + 1}"
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>'
+    ]
+    header = "".join(
+        f'<c r="{c}1" s="1" t="inlineStr"><is><t>{name}</t></is></c>'
+        for c, name in zip(columns, INVENTORY_COLUMNS, strict=True)
+    )
+    lines.append(f'<row r="1">{header}</row>')
+    for number, row in enumerate(rows, start=2):
+        cells = []
+        for c, name in zip(columns, INVENTORY_COLUMNS, strict=True):
+            value = _cell(row[name])
+            if isinstance(value, bool) or value is None or value == "":
+                continue
+            if isinstance(value, int | float):
+                cells.append(f'<c r="{c}{number}"><v>{value}</v></c>')
+            else:
+                cells.append(
+                    f'<c r="{c}{number}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{_xml(str(value))}</t></is></c>"
+                )
+        lines.append(f'<row r="{number}">{"".join(cells)}</row>')
+    lines.append(f'</sheetData><autoFilter ref="A1:{last}"/></worksheet>')
     moment = dt.datetime.combine(report.as_of, dt.time())
-    workbook.properties.created = moment
-    workbook.properties.modified = moment
-    workbook.properties.title = f"Model inventory as of {report.as_of}"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _fixed_zip_times(buffer.getvalue(), moment)
-
-
-def _fixed_zip_times(data: bytes, moment: dt.datetime) -> bytes:
-    """Rewrite the xlsx (a zip) with every member dated `moment`, so builds are reproducible."""
-    import zipfile
-
-    source = zipfile.ZipFile(io.BytesIO(data))
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    core = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>Model inventory as of {report.as_of}</dc:title><dc:creator>govcat</dc:creator>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+    parts = dict(_XLSX_PARTS)
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        "${last}", last.replace(columns[-1], f"${columns[-1]}$")
+    )
+    parts["xl/worksheets/sheet1.xml"] = "".join(lines)
+    parts["docProps/core.xml"] = core
     output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            info = zipfile.ZipInfo(name, date_time=moment.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text.encode("utf-8"))
     return output.getvalue()
