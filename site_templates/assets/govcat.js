@@ -93,7 +93,7 @@
   function setupHeaderSearch() {
     var inner = document.querySelector(".md-header__inner");
     if (!inner || document.getElementById("gc-search-page")) return;
-    var input = el("input", { type: "search", placeholder: "Search models", "aria-label": "Search the catalog", autocomplete: "off", id: "gc-header-search-input" });
+    var input = el("input", { type: "search", placeholder: "Search", "aria-label": "Search the catalog", autocomplete: "off", id: "gc-header-search-input" });
     var list = el("ul", { className: "gc-search-dropdown", id: "gc-search-dropdown", role: "listbox", hidden: "" });
     var form = el("form", { className: "gc-header-search", role: "search", action: ROOT + "search/", method: "get" }, [input, list]);
     input.name = "q";
@@ -197,6 +197,8 @@
         };
       });
       var state = readState();
+      var facetsBox = document.getElementById("gc-facets-box");
+      if (facetsBox && window.matchMedia("(max-width: 44.984em)").matches) facetsBox.open = false;
       var input = document.getElementById("gc-filter");
       input.value = state.q;
       input.addEventListener("input", function () { state.q = input.value; state.page = 0; update(); });
