@@ -257,12 +257,37 @@ def _catalog_state(root: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
-def rerender(options: BuildOptions, progress: Progress = _quiet) -> Any:
+def changed_models(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+) -> set[str] | None:
+    """Ids of the edited model cards, or None when anything else changed (full render)."""
+    changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+    ids = set()
+    for path in changed:
+        file = Path(path)
+        if path not in before or path not in after:
+            return None  # a card added or removed: lists and links change everywhere
+        if file.parent.name != "models" or file.suffix != ".yaml":
+            return None
+        ids.add(file.stem)
+    return ids
+
+
+def rerender(
+    options: BuildOptions,
+    progress: Progress = _quiet,
+    *,
+    previous: Prepared | None = None,
+    models: set[str] | None = None,
+) -> Prepared | None:
     """Validate, aggregate and render again; only changed generated files are rewritten.
 
-    Problems are reported and leave the previous render in place (the preview keeps
-    showing the last good site).
+    With `models` (the edited cards) only their pages, the pages that list them and
+    the dashboards are re-rendered. Problems are reported and leave the previous
+    render in place (the preview keeps showing the last good site).
     """
+    from generator.render import Scope, render_site
+
     try:
         prepared = prepare(options, progress)
     except ProblemsFound as found:
@@ -270,9 +295,17 @@ def rerender(options: BuildOptions, progress: Progress = _quiet) -> Any:
 
         progress(f"not re-rendered, the catalog has problems:\n{format_problems(found.problems)}")
         return None
-    rendered = render(options, prepared)
-    progress(f"re-rendered: {len(rendered.changed)} files changed, {len(rendered.removed)} removed")
-    return prepared, rendered
+    scope = None
+    if models is not None and previous is not None:
+        scope = Scope.around(models, prepared.site, previous.site)
+    rendered = render_site(
+        prepared.site, options.build / "docs", options.build / "overrides", scope=scope
+    )
+    progress(
+        f"re-rendered{' ' + ', '.join(sorted(models)) if scope else ''}: "
+        f"{len(rendered.changed)} files changed, {len(rendered.removed)} removed"
+    )
+    return prepared
 
 
 def serve_site(
@@ -299,12 +332,14 @@ def serve_site(
 
     def watch() -> None:
         state = _catalog_state(options.catalog)
+        last = prepared
         while not stop.wait(poll_seconds):
             current = _catalog_state(options.catalog)
             if current != state:
+                models = changed_models(state, current)
                 state = current
                 progress("catalog changed, re-rendering")
-                rerender(options, progress)
+                last = rerender(options, progress, previous=last, models=models) or last
 
     watcher = threading.Thread(target=watch, name="govcat-catalog-watcher", daemon=True)
     watcher.start()

@@ -53,6 +53,7 @@ __all__ = [
     "PAGE_PRODUCERS",
     "PageWriter",
     "RenderResult",
+    "Scope",
     "SiteContext",
     "build_site_context",
     "render_site",
@@ -119,15 +120,59 @@ def make_environment(templates: Path) -> jinja2.Environment:
     return environment
 
 
-class PageWriter:
-    """What a page producer writes through: templates rendered to files, data, nav."""
+@dataclass(frozen=True)
+class Scope:
+    """What a partial re-render (`govcat serve` after a card edit) must refresh."""
 
-    def __init__(self, writer: Writer, environment: jinja2.Environment, site: SiteContext) -> None:
+    models: frozenset[str]
+    datasets: frozenset[str]
+    teams: frozenset[str]
+    tags: frozenset[str]
+
+    @classmethod
+    def around(cls, model_ids: set[str], *sites: SiteContext) -> Scope:
+        """The models, and the datasets, teams and tags they touch in any of `sites`."""
+        datasets, teams, tags = set(), set(), set()
+        for site in sites:
+            for model_id in model_ids:
+                entry = site.models.get(model_id)
+                if entry is None:
+                    continue
+                card = entry.card
+                teams.add(card.owner)
+                teams.update(c.team for c in card.contacts if c.team)
+                tags.update(card.tags)
+                datasets.update(d for d, users in site.dataset_users.items() if model_id in users)
+        return cls(frozenset(model_ids), frozenset(datasets), frozenset(teams), frozenset(tags))
+
+
+class PageWriter:
+    """What a page producer writes through: templates rendered to files, data, nav.
+
+    `scope` is None for a full render. In a partial re-render it names what changed;
+    producers skip the per-item pages outside it (`wants(kind, id)`) and still
+    write their aggregate pages (dashboard, inventory, indexes).
+    """
+
+    def __init__(
+        self,
+        writer: Writer,
+        environment: jinja2.Environment,
+        site: SiteContext,
+        scope: Scope | None = None,
+    ) -> None:
         self.writer = writer
         self.environment = environment
         self.site = site
+        self.scope = scope
         self.nav: list[NavEntry] = []
         self.pages = 0
+
+    def wants(self, kind: str, item_id: str) -> bool:
+        """Whether the page of this model, dataset, team or tag must be written now."""
+        if self.scope is None:
+            return True
+        return item_id in getattr(self.scope, kind)
 
     def render(self, template: str, path: str, **context: Any) -> None:
         """Render `template` with `site`, `root` (link prefix) and `context` into `path`."""
@@ -169,6 +214,8 @@ def _inventory(site: SiteContext, out: PageWriter) -> None:
 def _models(site: SiteContext, out: PageWriter) -> None:
     twins = []
     for entry in site.models.values():
+        if not out.wants("models", entry.id):
+            continue
         out.render("model.md.j2", f"models/{entry.id}.md", page=model_page(site, entry))
         twin = data.model_twin(site, entry)
         twins.append(twin)
@@ -176,12 +223,15 @@ def _models(site: SiteContext, out: PageWriter) -> None:
         series = data.model_series(site.summary, entry)
         if series is not None:
             out.write_json(f"data/series/{entry.id}.json", series)
-    out.write_json("catalog.json", data.catalog_twin(site, twins))
+    if out.scope is None:  # the whole-catalog twin is refreshed by full builds only
+        out.write_json("catalog.json", data.catalog_twin(site, twins))
 
 
 def _datasets(site: SiteContext, out: PageWriter) -> None:
     datasets = site.catalog.datasets
     for dataset in datasets.values():
+        if not out.wants("datasets", dataset.id):
+            continue
         out.render("dataset.md.j2", f"datasets/{dataset.id}.md", page=dataset_page(site, dataset))
     out.render("datasets_index.md.j2", "datasets/index.md", datasets=list(datasets.values()))
     out.add_nav("Datasets", "datasets/index.md", 30)
@@ -190,6 +240,8 @@ def _datasets(site: SiteContext, out: PageWriter) -> None:
 def _teams(site: SiteContext, out: PageWriter) -> None:
     teams = site.catalog.teams
     for team in teams.values():
+        if not out.wants("teams", team.id):
+            continue
         out.render("team.md.j2", f"teams/{team.id}.md", page=team_page(site, team))
     out.render("teams_index.md.j2", "teams/index.md", teams=list(teams.values()))
     out.add_nav("Teams", "teams/index.md", 40)
@@ -197,6 +249,8 @@ def _teams(site: SiteContext, out: PageWriter) -> None:
 
 def _tags(site: SiteContext, out: PageWriter) -> None:
     for tag, model_ids in site.tags.items():
+        if not out.wants("tags", tag):
+            continue
         out.render(
             "tag.md.j2", f"tags/{tag}.md", tag=tag, models=model_list(site, model_ids, f"tag={tag}")
         )
@@ -213,6 +267,9 @@ def _search(site: SiteContext, out: PageWriter) -> None:
     out.render("search.md.j2", "search.md")
     out.add_nav("Search", "search.md", 90)
 
+
+for _producer in (_home, _inventory, _models, _datasets, _teams, _tags, _alerts, _search):
+    _producer.incremental = True  # type: ignore[attr-defined]
 
 BUILTIN_PRODUCERS: list[Producer] = [
     _home,
@@ -245,18 +302,28 @@ def render_site(
     overrides_dir: Path,
     *,
     templates: Path = SITE_TEMPLATES,
+    scope: Scope | None = None,
 ) -> RenderResult:
-    """Write the whole generated tree for `site`; unchanged files are left untouched."""
+    """Write the whole generated tree for `site`; unchanged files are left untouched.
+
+    With `scope` (a partial re-render for the preview) only the pages in scope and the
+    aggregate pages are written, nothing is deleted, and extra producers run only if
+    they declare `incremental = True` (and then honour `out.wants`); the others catch
+    up at the next full render.
+    """
     environment = make_environment(templates)
     docs = Writer(docs_dir)
-    out = PageWriter(docs, environment, site)
+    out = PageWriter(docs, environment, site, scope)
     for producer in [*BUILTIN_PRODUCERS, *PAGE_PRODUCERS]:
-        _resolve(producer)(site, out)
+        resolved = _resolve(producer)
+        if scope is not None and not getattr(resolved, "incremental", False):
+            continue
+        resolved(site, out)
     _copy_tree(templates / "assets", docs, "assets/govcat/")
     _copy_tree(templates / "charts", docs, "assets/govcat/charts/")
     overrides = Writer(overrides_dir)
     _copy_tree(templates / "overrides", overrides)
-    removed = docs.finish() + overrides.finish()
+    removed = [] if scope is not None else docs.finish() + overrides.finish()
     return RenderResult(
         pages=out.pages,
         changed=docs.changed + overrides.changed,

@@ -145,3 +145,34 @@ def test_writer_refuses_paths_outside_its_folder(tmp_path: Path) -> None:
         writer.write("../escape.md", "x")
     with pytest.raises(ValueError):
         writer.write("/etc/passwd", "x")
+
+
+def test_partial_render_for_the_preview_touches_only_the_edited_card(
+    minimal_catalog: Path, tmp_path: Path
+) -> None:
+    from generator.render import Scope
+
+    _render(minimal_catalog, tmp_path)
+    docs = tmp_path / "docs"
+    card = minimal_catalog / "models/churn-predictor.yaml"
+    card.write_text(card.read_text().replace("Churn Predictor", "Churn Predictor Two"))
+    result = validate_catalog(minimal_catalog, today=AS_OF)
+    site = build_site_context(result.catalog, MonitoringSummary(as_of=AS_OF), [], as_of=AS_OF)
+    scope = Scope.around({"churn-predictor"}, site)
+    assert scope.teams == {"credit-risk-ml"} and scope.tags == {"retention", "tabular"}
+    partial = render_site(site, docs, tmp_path / "overrides", scope=scope)
+    assert set(partial.changed) >= {"models/churn-predictor.md", "data/inventory.json"}
+    assert not any(p.startswith("models/credit") for p in partial.changed)
+    assert partial.removed == []
+    assert "Churn Predictor Two" in (docs / "models/churn-predictor.md").read_text()
+    assert (docs / "models/legacy-scorecard.md").is_file()  # out of scope, kept
+
+
+def test_changed_models_asks_for_a_full_render_unless_only_cards_were_edited() -> None:
+    from generator.pipeline import changed_models
+
+    before = {"c/models/a.yaml": (1, 10), "c/models/b.yaml": (1, 10), "c/teams/t.yaml": (1, 5)}
+    assert changed_models(before, {**before, "c/models/a.yaml": (2, 11)}) == {"a"}
+    assert changed_models(before, {**before, "c/teams/t.yaml": (2, 6)}) is None
+    assert changed_models(before, {**before, "c/models/new.yaml": (1, 1)}) is None
+    assert changed_models(before, dict(before)) == set()
