@@ -283,9 +283,9 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
     statuses = _portfolio(models_table, keys, series, chart, window, summary)
     n_index = columns.index("n")
     summary.rows = sum(row[n_index] for row in rows)
-    by_model: dict[str, list[tuple[Any, ...]]] = {}
-    for row in series.rows:
-        by_model.setdefault(row[0], []).append(row)
+    by_model: dict[str, list[tuple[tuple[Any, ...], MetricThreshold | None]]] = {}
+    for row, threshold in zip(series.rows, series.thresholds, strict=True):
+        by_model.setdefault(row[0], []).append((row, threshold))
     for model_id, card in sorted(catalog.models.items()):
         summary.models[model_id] = _model_health(
             card,
@@ -346,16 +346,18 @@ def _chart(connection: Any, source: str, series: _Series, params: dict[str, int]
     )
 
 
-def _segment_reduce(ufunc: Any, values: Any, starts: Any, ends: Any) -> Any:
-    """ufunc.reduce over values[starts[i]:ends[i]] for every i (empty segments: garbage)."""
+def _padded(values: Any) -> Any:
+    """`values` plus one sentinel element, so that a segment may end at len(values)."""
     import numpy as np
 
-    if len(starts) == 0:
-        return np.zeros(0, dtype=values.dtype)
-    padded = np.append(values, values[:1] if len(values) else np.zeros(1, values.dtype))
-    bounds = np.empty(2 * len(starts), dtype=np.int64)
-    bounds[0::2], bounds[1::2] = starts, ends
-    return ufunc.reduceat(padded, np.minimum(bounds, len(values)))[0::2]
+    return np.concatenate([values, np.zeros(1, values.dtype)])
+
+
+def _segment_reduce(ufunc: Any, padded: Any, bounds: Any) -> Any:
+    """ufunc.reduce over each [start, end) of interleaved `bounds` (empty segments: garbage)."""
+    if len(bounds) == 0:
+        return padded[:0]
+    return ufunc.reduceat(padded, bounds)[0::2]
 
 
 def _listed(values: Any, empty: Any) -> list[Any]:
@@ -372,7 +374,10 @@ def _add_windows(series: _Series, chart: _Chart, window: _Window) -> None:
     n = len(series.rows)
     checked, t_min, t_max, _, _ = series.limits()
     breach = (chart.value < t_min[chart.series_no]) | (chart.value > t_max[chart.series_no])
-    x = (chart.t - window.end_us) / DAY_US
+    x_raw = (chart.t - window.end_us) / DAY_US
+    value, x = _padded(chart.value), _padded(x_raw)
+    xx, xy = _padded(x_raw * x_raw), _padded(x_raw * chart.value)
+    breach = _padded(breach.astype(np.int64))
     ends = chart.bounds[1:]
     columns: list[str] = []
     values: list[list[Any]] = []
@@ -382,13 +387,15 @@ def _add_windows(series: _Series, chart: _Chart, window: _Window) -> None:
         starts = np.searchsorted(chart.sort_key, (np.arange(n, dtype=np.int64) << 34) | offset)
         count = ends - starts
         empty = count == 0
-        total = _segment_reduce(np.add, chart.value, starts, ends)
-        sum_x = _segment_reduce(np.add, x, starts, ends)
-        sum_xx = _segment_reduce(np.add, x * x, starts, ends)
-        sum_xy = _segment_reduce(np.add, x * chart.value, starts, ends)
-        low = _segment_reduce(np.minimum, chart.value, starts, ends)
-        high = _segment_reduce(np.maximum, chart.value, starts, ends)
-        breaches = _segment_reduce(np.add, breach.astype(np.int64), starts, ends)
+        bounds = np.empty(2 * n, dtype=np.int64)
+        bounds[0::2], bounds[1::2] = starts, ends
+        total = _segment_reduce(np.add, value, bounds)
+        sum_x = _segment_reduce(np.add, x, bounds)
+        sum_xx = _segment_reduce(np.add, xx, bounds)
+        sum_xy = _segment_reduce(np.add, xy, bounds)
+        low = _segment_reduce(np.minimum, value, bounds)
+        high = _segment_reduce(np.maximum, value, bounds)
+        breaches = _segment_reduce(np.add, breach, bounds)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = total / count
             slope = (count * sum_xy - sum_x * total) / (count * sum_xx - sum_x * sum_x)
@@ -572,8 +579,8 @@ def _portfolio(
         same = s[1:] == s[:-1]
         next_day[:-1] = np.where(same, chart.daily_day[1:], window.end_day)
     start = window.portfolio_start_day
-    covers_from = np.clip(chart.daily_day - start, 0, days)
-    covers_to = np.clip(next_day - start, 0, days)
+    covers_from = np.minimum(np.maximum(chart.daily_day - start, 0), days)
+    covers_to = np.minimum(np.maximum(next_day - start, 0), days)
     level: dict[int, Any] = {}
     for bar in (4, 2):
         chosen = checked[s] & (severity >= bar) & (covers_to > covers_from) & (model_of_point >= 0)
@@ -639,28 +646,26 @@ def _model_health(
     card: ModelCard,
     as_of: dt.date,
     status: HealthStatus,
-    rows: list[tuple[Any, ...]],
+    rows: list[tuple[tuple[Any, ...], MetricThreshold | None]],
     columns: list[str],
     breach_since: dict[tuple[str, str, str], int],
 ) -> ModelHealth:
     index = {name: i for i, name in enumerate(columns)}
+    window_columns = [
+        (
+            days,
+            *(index[f"{name}_{days}"] for name in ("n", "mean", "min", "max", "slope", "breaches")),
+        )
+        for days in WINDOWS
+    ]
     metrics: list[MetricHealth] = []
-    for row in rows:
+    for row, threshold in rows:
         metric, segment = row[1], row[2]
-        threshold = _threshold(card, metric, segment)
         latest = row[index["latest_value"]]
         metric_status = classify(latest, threshold) if threshold is not None else HealthStatus.ok
         windows = tuple(
-            WindowStats(
-                days=days,
-                count=row[index[f"n_{days}"]],
-                mean=row[index[f"mean_{days}"]],
-                min=row[index[f"min_{days}"]],
-                max=row[index[f"max_{days}"]],
-                slope_per_day=_finite(row[index[f"slope_{days}"]]),
-                breaches=row[index[f"breaches_{days}"]],
-            )
-            for days in WINDOWS
+            WindowStats(days, row[n], row[mean], row[low], row[high], row[slope], row[breaches])
+            for days, n, mean, low, high, slope, breaches in window_columns
         )
         metrics.append(
             MetricHealth(
@@ -702,12 +707,6 @@ def _severity(status: HealthStatus) -> int:
     from generator.health import SEVERITY
 
     return SEVERITY[status]
-
-
-def _finite(value: float | None) -> float | None:
-    if value is None or value != value or value in (float("inf"), float("-inf")):
-        return None
-    return value
 
 
 def _reason(
