@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -123,6 +124,7 @@ def results_markdown(
     large: bool,
     durations: dict[str, float],
     started: dt.datetime,
+    load: tuple[float, float] | None = None,
 ) -> str:
     """The committed report: context first, then the table, then the goals in words."""
     machine = machine_info()
@@ -142,6 +144,20 @@ def results_markdown(
         + f"; total {sum(durations.values()) / 60:.1f} min",
         "- Method: every case in its own process; measured and floor runs interleaved; "
         "wall time is the median of >= 3 runs, peak RSS the largest (process and children).",
+        *(
+            [
+                f"- Machine load (1-minute load average) at start {load[0]:.1f}, at end "
+                f"{load[1]:.1f}"
+                + (
+                    ": above the core count, other work shared the CPUs, so absolute times "
+                    "are inflated; ratios come from interleaved runs and suffer less."
+                    if max(load) > float(machine["cores"])
+                    else "."
+                )
+            ]
+            if load is not None
+            else []
+        ),
         "",
         format_table(rows),
         "",
@@ -179,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no benchmark for {', '.join(unknown)}; known: {', '.join(areas)}")
         areas = [a for a in areas if a in wanted]
     started = dt.datetime.now(dt.UTC)
+    load_at_start = os.getloadavg()[0]
     rows: list[dict[str, Any]] = []
     durations: dict[str, float] = {}
     for area in areas:
@@ -188,7 +205,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[run] {area}: done in {seconds:.0f} s", file=sys.stderr, flush=True)
     print(format_table(rows))
     report = options.output or BENCH_DIR / ("results-large.md" if options.large else "results.md")
-    text = results_markdown(rows, large=options.large, durations=durations, started=started)
+    text = results_markdown(
+        rows,
+        large=options.large,
+        durations=durations,
+        started=started,
+        load=(load_at_start, os.getloadavg()[0]),
+    )
     temporary = report.with_name(report.name + ".tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(report)
