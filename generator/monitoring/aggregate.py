@@ -57,6 +57,10 @@ DAY_US = 86_400_000_000
 WINDOWS = (7, 30, 90)
 PORTFOLIO_DAYS = 90
 CHART_DAYS = 180
+CHART_BATCH_POINTS = 4_000_000
+"""Chart-window observations handled at once (about 100 MB of numpy arrays per million)."""
+DUCKDB_MEMORY = "1GB"
+WINDOW_COLUMNS = ("n", "mean", "min", "max", "slope", "breaches")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 EPOCH_DATE = EPOCH.date()
 STATUS_BY_CODE = {
@@ -180,6 +184,7 @@ CHART_SQL = """
 SELECT hash(model_id, metric, segment) AS key_hash, epoch_us(ts) AS t, value
 FROM {source}
 WHERE ts >= make_timestamptz({chart_start_us}::BIGINT) AND ts < make_timestamptz({end_us}::BIGINT)
+  {models}
 """
 
 # Fallback when two series keys share a 64-bit hash (never seen; kept exact anyway).
@@ -188,6 +193,7 @@ SELECT k.series_no AS series_no, epoch_us(o.ts) AS t, o.value
 FROM {source} AS o JOIN series_keys AS k USING (model_id, metric, segment)
 WHERE o.ts >= make_timestamptz({chart_start_us}::BIGINT)
   AND o.ts < make_timestamptz({end_us}::BIGINT)
+  {models}
 """
 
 # The whole history of the few series that breach through the entire chart window.
@@ -225,6 +231,14 @@ class _Series:
     rows: list[tuple[Any, ...]]
     columns: list[str]
     thresholds: list[MetricThreshold | None]
+
+    def add_columns(self, names: list[str], values: list[list[Any]]) -> None:
+        """Append columns (one list of values per column, one value per series)."""
+        self.columns = self.columns + names
+        if self.rows:
+            self.rows = [
+                row + extra for row, extra in zip(self.rows, zip(*values, strict=True), strict=True)
+            ]
 
     def limits(self) -> tuple[Any, Any, Any, Any, Any]:
         """checked, t_min, t_max, warn_below, warn_above as numpy arrays (missing = ±inf)."""
@@ -264,6 +278,7 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
             "NULL::DOUBLE AS value WHERE false)"
         )
     connection = duckdb_connect(location)
+    connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     cursor = connection.execute(STATS_SQL.format(source=source, **params))
     columns = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
@@ -272,15 +287,29 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
         card = catalog.models.get(row[0])
         thresholds.append(_threshold(card, row[1], row[2]) if card is not None else None)
     series = _Series(rows, columns, thresholds)
-    chart = _chart(connection, source, series, params)
-    _add_windows(series, chart, window)
-    breach_since = _breach_since(connection, source, series, chart, params)
+    limits = series.limits()
+    keys = [(row[0], row[1], row[2]) for row in rows]
+    portfolio = _Portfolio(models_table, keys, series, limits, window)
+    window_columns: list[list[Any]] = []
+    breach_since: dict[tuple[str, str, str], int] = {}
+    # the chart window is read in batches of whole models, so that memory stays bounded
+    for lo, hi in _batches(series, window):
+        chart = _chart(connection, source, series, params, lo, hi)
+        values = _windows(chart, lo, hi, limits, window)
+        window_columns = (
+            values
+            if not window_columns
+            else [old + new for old, new in zip(window_columns, values, strict=True)]
+        )
+        breach_since.update(_breach_since(connection, source, series, chart, params, lo, hi))
+        summary.series.update(_series(keys, chart, window, lo, hi))
+        portfolio.add(chart)
+        del chart
     connection.close()
-    keys = [
-        (row[0], row[1], row[2], t is not None) for row, t in zip(rows, thresholds, strict=True)
-    ]
-    summary.series = _series(keys, chart, window)
-    statuses = _portfolio(models_table, keys, series, chart, window, summary)
+    statuses = portfolio.finish(summary)
+    series.add_columns(
+        [f"{name}_{days}" for days in WINDOWS for name in WINDOW_COLUMNS], window_columns
+    )
     n_index = columns.index("n")
     summary.rows = sum(row[n_index] for row in rows)
     by_model: dict[str, list[tuple[tuple[Any, ...], MetricThreshold | None]]] = {}
@@ -298,11 +327,42 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
     return summary
 
 
-def _chart(connection: Any, source: str, series: _Series, params: dict[str, int]) -> _Chart:
-    """The chart window's observations, numbered by series and sorted by (series, time)."""
+def _batches(series: _Series, window: _Window) -> list[tuple[int, int]]:
+    """Ranges of series numbers, cut between models, of about CHART_BATCH_POINTS points each."""
+    first, last = series.columns.index("first_t"), series.columns.index("last_t")
+    n_index = series.columns.index("n")
+    chart_start = window.chart_start_day * DAY_US
+    result, lo, points = [], 0, 0.0
+    for i, row in enumerate(series.rows):
+        if points >= CHART_BATCH_POINTS and i > lo and row[0] != series.rows[i - 1][0]:
+            result.append((lo, i))
+            lo, points = i, 0.0
+        span = max(1, row[last] - row[first])
+        inside = max(0, row[last] - max(row[first], chart_start))
+        points += row[n_index] * min(1.0, (inside + 1) / span)
+    if lo < len(series.rows) or not result:
+        result.append((lo, len(series.rows)))
+    return result
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _chart(
+    connection: Any, source: str, series: _Series, params: dict[str, int], lo: int, hi: int
+) -> _Chart:
+    """The chart window's observations of series lo..hi-1, sorted by (series, time)."""
     import numpy as np
 
-    hashes = np.asarray([row[3] for row in series.rows], dtype=np.uint64)
+    if lo == 0 and hi == len(series.rows):
+        models = ""
+    else:
+        models = (
+            f"AND model_id >= {_quoted(series.rows[lo][0])} "
+            f"AND model_id <= {_quoted(series.rows[hi - 1][0])}"
+        )
+    hashes = np.asarray([row[3] for row in series.rows[lo:hi]], dtype=np.uint64)
     order = np.argsort(hashes, kind="stable")
     sorted_hashes = hashes[order]
     if len(sorted_hashes) > 1 and bool((sorted_hashes[1:] == sorted_hashes[:-1]).any()):
@@ -310,26 +370,33 @@ def _chart(connection: Any, source: str, series: _Series, params: dict[str, int]
 
         keys = pa.table(
             {
-                "model_id": [row[0] for row in series.rows],
-                "metric": [row[1] for row in series.rows],
-                "segment": [row[2] for row in series.rows],
-                "series_no": pa.array(range(len(series.rows)), pa.int64()),
+                "model_id": [row[0] for row in series.rows[lo:hi]],
+                "metric": [row[1] for row in series.rows[lo:hi]],
+                "segment": [row[2] for row in series.rows[lo:hi]],
+                "series_no": pa.array(range(lo, hi), pa.int64()),
             }
         )
         connection.register("series_keys", keys)
-        points = connection.execute(CHART_BY_KEY_SQL.format(source=source, **params)).fetchnumpy()
+        sql = CHART_BY_KEY_SQL.format(
+            source=source, models=models.replace("model_id", "o.model_id"), **params
+        )
+        points = connection.execute(sql).fetchnumpy()
         series_no = np.asarray(points["series_no"], dtype=np.int64)
     else:
-        points = connection.execute(CHART_SQL.format(source=source, **params)).fetchnumpy()
+        sql = CHART_SQL.format(source=source, models=models, **params)
+        points = connection.execute(sql).fetchnumpy()
         point_hash = np.asarray(points["key_hash"], dtype=np.uint64)
-        series_no = order[np.searchsorted(sorted_hashes, point_hash)].astype(np.int64)
+        series_no = order[np.searchsorted(sorted_hashes, point_hash)].astype(np.int64) + lo
+        del point_hash
     t = np.asarray(points["t"], dtype=np.int64)
     value = np.asarray(points["value"], dtype=np.float64)
+    del points
     # one int64 sort key: series number above milliseconds since the window start
     sort_key = (series_no << 34) | ((t - params["chart_start_us"]) // 1000)
     sort = np.argsort(sort_key, kind="stable")
     series_no, t, value, sort_key = series_no[sort], t[sort], value[sort], sort_key[sort]
-    bounds = np.searchsorted(series_no, np.arange(len(series.rows) + 1))
+    del sort
+    bounds = np.searchsorted(series_no, np.arange(lo, hi + 1))
     day = t // DAY_US
     last_of_day = np.ones(len(t), dtype=bool)
     if len(t):
@@ -367,24 +434,23 @@ def _listed(values: Any, empty: Any) -> list[Any]:
     ]
 
 
-def _add_windows(series: _Series, chart: _Chart, window: _Window) -> None:
-    """Append the 7/30/90-day statistics and breach counts to every series row."""
+def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> list[list[Any]]:
+    """The 7/30/90-day statistics of series lo..hi-1: one list per column of WINDOW_COLUMNS."""
     import numpy as np
 
-    n = len(series.rows)
-    checked, t_min, t_max, _, _ = series.limits()
+    n = hi - lo
+    checked, t_min, t_max, _, _ = limits
     breach = (chart.value < t_min[chart.series_no]) | (chart.value > t_max[chart.series_no])
     x_raw = (chart.t - window.end_us) / DAY_US
     value, x = _padded(chart.value), _padded(x_raw)
     xx, xy = _padded(x_raw * x_raw), _padded(x_raw * chart.value)
     breach = _padded(breach.astype(np.int64))
     ends = chart.bounds[1:]
-    columns: list[str] = []
     values: list[list[Any]] = []
     for days in WINDOWS:
         since = window.end_us - days * DAY_US
         offset = (since - window.chart_start_day * DAY_US) // 1000
-        starts = np.searchsorted(chart.sort_key, (np.arange(n, dtype=np.int64) << 34) | offset)
+        starts = np.searchsorted(chart.sort_key, (np.arange(lo, hi, dtype=np.int64) << 34) | offset)
         count = ends - starts
         empty = count == 0
         bounds = np.empty(2 * n, dtype=np.int64)
@@ -400,16 +466,7 @@ def _add_windows(series: _Series, chart: _Chart, window: _Window) -> None:
             mean = total / count
             slope = (count * sum_xy - sum_x * total) / (count * sum_xx - sum_x * sum_x)
         slope[(count < 2) | ~np.isfinite(slope)] = np.nan
-        breaches = np.where(empty | ~checked, 0, breaches)
-
-        columns += [
-            f"n_{days}",
-            f"mean_{days}",
-            f"min_{days}",
-            f"max_{days}",
-            f"slope_{days}",
-            f"breaches_{days}",
-        ]
+        breaches = np.where(empty | ~checked[lo:hi], 0, breaches)
         values += [
             count.tolist(),
             _listed(mean, empty),
@@ -418,12 +475,7 @@ def _add_windows(series: _Series, chart: _Chart, window: _Window) -> None:
             _listed(slope, empty),
             breaches.tolist(),
         ]
-    series.columns = series.columns + columns
-    series.rows = (
-        [row + extra for row, extra in zip(series.rows, zip(*values, strict=True), strict=True)]
-        if n
-        else []
-    )
+    return values
 
 
 def _threshold(card: ModelCard, metric: str, segment: str) -> MetricThreshold | None:
@@ -434,9 +486,15 @@ def _threshold(card: ModelCard, metric: str, segment: str) -> MetricThreshold | 
 
 
 def _breach_since(
-    connection: Any, source: str, series: _Series, chart: _Chart, params: dict[str, int]
+    connection: Any,
+    source: str,
+    series: _Series,
+    chart: _Chart,
+    params: dict[str, int],
+    lo: int,
+    hi: int,
 ) -> dict[tuple[str, str, str], int]:
-    """When each currently breaching series' run of breaches began.
+    """When each currently breaching series (of lo..hi-1) began its run of breaches.
 
     The first observation after the last one that did not breach: found in the
     chart window's sorted observations, or, for a series breaching throughout the
@@ -448,12 +506,13 @@ def _breach_since(
     index = {name: i for i, name in enumerate(series.columns)}
     result: dict[tuple[str, str, str], int] = {}
     long_runs: dict[int, MetricThreshold] = {}
-    for series_no, (row, threshold) in enumerate(zip(series.rows, series.thresholds, strict=True)):
+    for series_no in range(lo, hi):
+        row, threshold = series.rows[series_no], series.thresholds[series_no]
         latest = row[index["latest_value"]]
         if threshold is None or classify(latest, threshold) != HealthStatus.breach:
             continue
-        lo, hi = int(chart.bounds[series_no]), int(chart.bounds[series_no + 1])
-        since = _run_start(chart.t[lo:hi], chart.value[lo:hi], threshold)
+        start, end = int(chart.bounds[series_no - lo]), int(chart.bounds[series_no - lo + 1])
+        since = _run_start(chart.t[start:end], chart.value[start:end], threshold)
         if since is None and row[index["first_t"]] < params["chart_start_us"]:
             long_runs[series_no] = threshold
         else:
@@ -470,8 +529,7 @@ def _breach_since(
         )
         connection.register("long_breaches", table)
         model_list = ", ".join(
-            "'" + m.replace("'", "''") + "'"
-            for m in sorted(set(table.column("model_id").to_pylist()))
+            _quoted(m) for m in sorted(set(table.column("model_id").to_pylist()))
         )
         history = connection.execute(
             HISTORY_SQL.format(source=source, model_list=model_list, **params)
@@ -480,8 +538,8 @@ def _breach_since(
         order = np.lexsort((history["t"], numbers_found))
         t, value, numbers_found = history["t"][order], history["value"][order], numbers_found[order]
         for number in numbers:
-            lo, hi = np.searchsorted(numbers_found, [number, number + 1])
-            since = _run_start(t[lo:hi], value[lo:hi], long_runs[number])
+            start, end = np.searchsorted(numbers_found, [number, number + 1])
+            since = _run_start(t[start:end], value[start:end], long_runs[number])
             row = series.rows[number]
             result[row[:3]] = since if since is not None else row[index["first_t"]]
     return result
@@ -500,121 +558,134 @@ def _run_start(t: Any, value: Any, threshold: MetricThreshold) -> int | None:
     return int(t[last_fine + 1]) if last_fine + 1 < len(t) else None
 
 
-def _series(keys: list[tuple[Any, ...]], chart: _Chart, window: _Window) -> dict[str, ModelSeries]:
-    """The chart window's daily values, cut into one `ModelSeries` per model (no empty series)."""
+def _series(
+    keys: list[tuple[str, str, str]], chart: _Chart, window: _Window, lo: int, hi: int
+) -> dict[str, ModelSeries]:
+    """The daily values of series lo..hi-1, one `ModelSeries` per model (no empty series)."""
     import numpy as np
 
-    bounds = np.searchsorted(chart.daily_series, np.arange(len(keys) + 1), side="left")
+    bounds = np.searchsorted(chart.daily_series, np.arange(lo, hi + 1), side="left").tolist()
     day_index = (chart.daily_day - window.chart_start_day).astype(np.uint16)
     start = EPOCH_DATE + dt.timedelta(days=window.chart_start_day)
     result: dict[str, ModelSeries] = {}
-    i = 0
-    bounds_list = bounds.tolist()
-    while i < len(keys):
+    i = lo
+    while i < hi:
         model_id = keys[i][0]
         j = i
-        while j < len(keys) and keys[j][0] == model_id:
+        while j < hi and keys[j][0] == model_id:
             j += 1
-        present = [n for n in range(i, j) if bounds_list[n + 1] > bounds_list[n]]
+        present = [n for n in range(i, j) if bounds[n + 1 - lo] > bounds[n - lo]]
         if present:
-            lo, hi = bounds_list[present[0]], bounds_list[present[-1] + 1]
-            offsets = array("q", [bounds_list[n] - lo for n in present] + [hi - lo])
+            first, end = bounds[present[0] - lo], bounds[present[-1] + 1 - lo]
             result[model_id] = ModelSeries(
                 model_id=model_id,
                 start=start,
                 days=CHART_DAYS,
                 keys=tuple((keys[n][1], keys[n][2]) for n in present),
-                offsets=offsets,
-                day_index=array("H", day_index[lo:hi].tobytes()),
-                values=array("d", chart.daily_value[lo:hi].tobytes()),
+                offsets=array("q", [bounds[n - lo] - first for n in present] + [end - first]),
+                day_index=array("H", day_index[first:end].tobytes()),
+                values=array("d", chart.daily_value[first:end].tobytes()),
             )
         i = j
     return result
 
 
-def _portfolio(
-    models_table: Any,
-    keys: list[tuple[Any, ...]],
-    series: _Series,
-    chart: _Chart,
-    window: _Window,
-    summary: MonitoringSummary,
-) -> dict[str, HealthStatus]:
+class _Portfolio:
     """Status of every model on each of the last 90 days (the rules of the module docstring).
 
-    Each checked series' daily last value holds until its next one; a dense
-    models × days matrix per level (breach, warning) marks the days a model has a
-    series at that level. Fills `summary.portfolio`; returns each model's status on
-    the as-of day.
+    Each checked series' daily last value holds until its next one; a models ×
+    days count per level (breach, warning) marks the days a model has a series at
+    that level, and a models × chart-days matrix the days it has any data. Chart
+    batches are added one by one; `finish` applies the rules.
     """
-    import numpy as np
 
-    model_ids = models_table.column("model_id").to_pylist()
-    position = {model_id: i for i, model_id in enumerate(model_ids)}
-    freshness = np.asarray(models_table.column("freshness_days").to_pylist(), dtype=np.int64)
-    declared = np.asarray(models_table.column("declared").to_pylist(), dtype=bool)
-    n_models, days, chart_days = len(model_ids), PORTFOLIO_DAYS, CHART_DAYS
-    first_day = np.full(n_models, np.iinfo(np.int64).max)
-    first_index = series.columns.index("first_t")
-    for key, row in zip(keys, series.rows, strict=True):
-        m = position.get(key[0])
-        if m is not None:
-            first_day[m] = min(first_day[m], row[first_index] // DAY_US)
-    series_model = np.asarray([position.get(key[0], -1) for key in keys], dtype=np.int64)
-    checked, t_min, t_max, warn_below, warn_above = series.limits()
-    s, v = chart.daily_series, chart.daily_value
-    model_of_point = series_model[s] if len(s) else np.zeros(0, dtype=np.int64)
-    severity = (
-        np.where(
+    def __init__(
+        self,
+        models_table: Any,
+        keys: list[tuple[str, str, str]],
+        series: _Series,
+        limits: Any,
+        window: _Window,
+    ) -> None:
+        import numpy as np
+
+        self.window = window
+        self.model_ids = models_table.column("model_id").to_pylist()
+        position = {model_id: i for i, model_id in enumerate(self.model_ids)}
+        self.freshness = np.asarray(models_table.column("freshness_days").to_pylist(), np.int64)
+        self.declared = np.asarray(models_table.column("declared").to_pylist(), dtype=bool)
+        n_models = len(self.model_ids)
+        self.first_day = np.full(n_models, np.iinfo(np.int64).max)
+        first_index = series.columns.index("first_t")
+        for key, row in zip(keys, series.rows, strict=True):
+            m = position.get(key[0])
+            if m is not None:
+                self.first_day[m] = min(self.first_day[m], row[first_index] // DAY_US)
+        self.series_model = np.asarray([position.get(key[0], -1) for key in keys], np.int64)
+        self.limits = limits
+        self.width = PORTFOLIO_DAYS + 1
+        self.diff = {bar: np.zeros(n_models * self.width, np.int64) for bar in (4, 2)}
+        self.has_data = np.zeros((n_models, CHART_DAYS), dtype=bool)
+
+    def add(self, chart: _Chart) -> None:
+        """Count one batch of daily values."""
+        import numpy as np
+
+        s, v, day = chart.daily_series, chart.daily_value, chart.daily_day
+        if not len(s):
+            return
+        checked, t_min, t_max, warn_below, warn_above = self.limits
+        model = self.series_model[s]
+        severity = np.where(
             (v < t_min[s]) | (v > t_max[s]),
             4,
             np.where((v < warn_below[s]) | (v > warn_above[s]), 2, 0),
         )
-        if len(s)
-        else np.zeros(0, dtype=np.int64)
-    )
-    # each daily value holds from its day until the series' next value (or the window's end)
-    next_day = np.full(len(s), window.end_day, dtype=np.int64)
-    if len(s):
-        same = s[1:] == s[:-1]
-        next_day[:-1] = np.where(same, chart.daily_day[1:], window.end_day)
-    start = window.portfolio_start_day
-    covers_from = np.minimum(np.maximum(chart.daily_day - start, 0), days)
-    covers_to = np.minimum(np.maximum(next_day - start, 0), days)
-    level: dict[int, Any] = {}
-    for bar in (4, 2):
-        chosen = checked[s] & (severity >= bar) & (covers_to > covers_from) & (model_of_point >= 0)
-        width = days + 1
-        rows_of = model_of_point[chosen] * width
-        size = n_models * width
-        diff = np.bincount(rows_of + covers_from[chosen], minlength=size) - np.bincount(
-            rows_of + covers_to[chosen], minlength=size
+        end_day = self.window.end_day
+        next_day = np.full(len(s), end_day, dtype=np.int64)
+        next_day[:-1] = np.where(s[1:] == s[:-1], day[1:], end_day)
+        start = self.window.portfolio_start_day
+        covers_from = np.minimum(np.maximum(day - start, 0), PORTFOLIO_DAYS)
+        covers_to = np.minimum(np.maximum(next_day - start, 0), PORTFOLIO_DAYS)
+        size = len(self.diff[4])
+        for bar, diff in self.diff.items():
+            chosen = checked[s] & (severity >= bar) & (covers_to > covers_from) & (model >= 0)
+            row = model[chosen] * self.width
+            diff += np.bincount(row + covers_from[chosen], minlength=size)
+            diff -= np.bincount(row + covers_to[chosen], minlength=size)
+        known = model >= 0
+        self.has_data[model[known], day[known] - self.window.chart_start_day] = True
+
+    def finish(self, summary: MonitoringSummary) -> dict[str, HealthStatus]:
+        """Fill `summary.portfolio`; return each model's status on the as-of day."""
+        import numpy as np
+
+        n_models, days, window = len(self.model_ids), PORTFOLIO_DAYS, self.window
+        level = {
+            bar: np.cumsum(diff.reshape(n_models, self.width), axis=1)[:, :days] > 0
+            for bar, diff in self.diff.items()
+        }
+        newest = np.maximum.accumulate(np.where(self.has_data, np.arange(CHART_DAYS), -1), axis=1)[
+            :, CHART_DAYS - days :
+        ]
+        day_numbers = np.arange(window.portfolio_start_day, window.end_day)
+        newest_day = np.where(newest >= 0, newest + window.chart_start_day, np.iinfo(np.int32).min)
+        stale = (day_numbers[None, :] - newest_day) > self.freshness[:, None]
+        no_data = self.first_day[:, None] > day_numbers[None, :]
+        codes = np.where(
+            ~self.declared[:, None] | no_data,
+            1,
+            np.where(level[4], 4, np.where(stale, 3, np.where(level[2], 2, 0))),
         )
-        level[bar] = np.cumsum(diff.reshape(n_models, width), axis=1)[:, :days] > 0
-    # newest day with data, per model and day (over all of its series)
-    has_data = np.zeros((n_models, chart_days), dtype=bool)
-    known = model_of_point >= 0
-    has_data[model_of_point[known], chart.daily_day[known] - window.chart_start_day] = True
-    newest = np.maximum.accumulate(np.where(has_data, np.arange(chart_days), -1), axis=1)
-    newest = newest[:, chart_days - days :]
-    day_numbers = np.arange(start, window.end_day)
-    newest_day = np.where(newest >= 0, newest + window.chart_start_day, np.iinfo(np.int32).min)
-    stale = (day_numbers[None, :] - newest_day) > freshness[:, None]
-    no_data = first_day[:, None] > day_numbers[None, :]
-    codes = np.where(
-        ~declared[:, None] | no_data,
-        1,
-        np.where(level[4], 4, np.where(stale, 3, np.where(level[2], 2, 0))),
-    )
-    for d in range(days):
-        counts = np.bincount(codes[:, d], minlength=5)
-        summary.portfolio.append(
-            (
-                EPOCH_DATE + dt.timedelta(days=int(day_numbers[d])),
-                {STATUS_BY_CODE[code]: int(counts[code]) for code in (0, 2, 4, 3, 1)},
+        for d in range(days):
+            counts = np.bincount(codes[:, d], minlength=5)
+            summary.portfolio.append(
+                (
+                    EPOCH_DATE + dt.timedelta(days=int(day_numbers[d])),
+                    {STATUS_BY_CODE[code]: int(counts[code]) for code in (0, 2, 4, 3, 1)},
+                )
             )
-        )
-    return {model_id: STATUS_BY_CODE[int(codes[i, -1])] for i, model_id in enumerate(model_ids)}
+        return {m: STATUS_BY_CODE[int(codes[i, -1])] for i, m in enumerate(self.model_ids)}
 
 
 def _format_value(value: float) -> str:

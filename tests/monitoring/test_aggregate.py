@@ -239,3 +239,42 @@ def test_empty_store(minimal_catalog: Path) -> None:
     assert summary.rows == 0 and summary.series == {}
     assert {m.status for m in summary.models.values()} == {HealthStatus.unmonitored}
     assert summary.portfolio[-1][1][HealthStatus.unmonitored] == 3
+
+
+def _comparable(summary) -> tuple:
+    series = {m: s.to_json() for m, s in summary.series.items()}
+    return summary.models, series, summary.portfolio, summary.rows
+
+
+def test_batches_and_the_hash_collision_fallback_give_the_same_summary(
+    scenario, monkeypatch
+) -> None:
+    from generator.monitoring import aggregate
+
+    catalog, summary, _ = scenario
+    expected = _comparable(summary)
+    monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", 150)  # a batch per model or two
+    assert len(aggregate._batches(*_series_and_window(catalog))) > 3
+    assert _comparable(summarize(catalog, as_of=AS_OF)) == expected
+    # every series key hashing alike forces the exact join on the key strings
+    monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", 10**9)
+    monkeypatch.setattr(
+        aggregate,
+        "STATS_SQL",
+        aggregate.STATS_SQL.replace("hash(model_id, metric, segment)", "42::UBIGINT"),
+    )
+    assert _comparable(summarize(catalog, as_of=AS_OF)) == expected
+
+
+def _series_and_window(catalog):
+    from generator.monitoring import aggregate
+
+    location, source = aggregate.source_for(catalog)
+    window = aggregate._Window(AS_OF)
+    connection = aggregate.duckdb_connect(location)
+    cursor = connection.execute(
+        aggregate.STATS_SQL.format(source=source, end_us=window.end_us, chart_start_us=0)
+    )
+    columns = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    return aggregate._Series(rows, columns, [None] * len(rows)), window
