@@ -4,8 +4,10 @@ One catalog with restricted and confidential models and a confidential dataset, 
 carrying unique marker words in its id, name, summary, features, labels, tags,
 limitations, metric names and monitoring data, is built for the public and the internal
 audience. Every byte of every file in site/ (gzip files — sitemap.xml.gz, Pagefind's
-*.pf_fragment, *.pf_index, *.pf_meta — decompressed first), and every file *path*, is
-searched for every marker of every card the audience may not see.
+*.pf_fragment, *.pf_index, *.pf_meta — decompressed first; zip archives such as .xlsx
+opened member by member), and every file *path*, is searched for every marker of every
+card the audience may not see. A restricted build of the same catalog is the positive
+control: the same search finds every marker there, in the compressed index too.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import io
 import os
 import shutil
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -267,16 +271,24 @@ def build_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path
 
 
 def _contents(site: Path) -> Iterator[tuple[str, bytes]]:
-    """(relative path, bytes) of every file, gzip layers removed; paths count as content."""
+    """(name, bytes) of every file, gzip layers removed and zip archives (xlsx, downloads)
+    opened member by member; file paths and member names count as content."""
     for path in sorted(site.rglob("*")):
         relative = path.relative_to(site).as_posix()
         yield f"path:{relative}", relative.encode()
-        if not path.is_file():
-            continue
-        data = path.read_bytes()
-        while data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        yield relative, data
+        if path.is_file():
+            yield from _unpacked(relative, path.read_bytes())
+
+
+def _unpacked(name: str, data: bytes) -> Iterator[tuple[str, bytes]]:
+    while data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if data[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.namelist():
+                yield f"path:{name}!{member}", member.encode()
+                yield from _unpacked(f"{name}!{member}", archive.read(member))
+    yield name, data
 
 
 def _hits(site: Path, markers: dict[str, list[str]]) -> list[str]:
@@ -346,3 +358,16 @@ def test_internal_site_leaks_nothing(build_site: Callable[[str], Path]) -> None:
     found = _hits(site, {"internal": ["credit-default-scorer", "iendpoint6601"]})
     assert any("'credit-default-scorer'" in hit for hit in found)
     assert any("'iendpoint6601'" in hit for hit in found)
+
+
+def test_the_search_opens_gzip_and_zip_files(tmp_path: Path) -> None:
+    """The unpacking the leak tests rely on finds a marker inside a gzip inside a zip."""
+    inner = gzip.compress(b"<row>zz-secret-q7x</row>")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("xl/sheet1.xml.gz", inner)
+        zipped.writestr("qmark7731.txt", b"")
+    (tmp_path / "export.xlsx").write_bytes(archive.getvalue())
+    hits = _hits(tmp_path, {"zz-secret-q7x": ["zz-secret-q7x", "qmark7731"]})
+    assert "zz-secret-q7x: 'zz-secret-q7x' in export.xlsx!xl/sheet1.xml.gz" in hits
+    assert "zz-secret-q7x: 'qmark7731' in path:export.xlsx!qmark7731.txt" in hits
