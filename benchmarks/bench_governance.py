@@ -57,7 +57,7 @@ from generator.policy import run_policy
 today = dt.date.fromisoformat(sys.argv[2])
 result = validate_catalog(Path(sys.argv[1]), today=today)
 run = run_policy(result.catalog, today)
-lines = [str(f.problem) for f in run.open_findings]
+lines = [str(p) for p in run.open_problems()]
 child_report(time.perf_counter() - start, findings=len(run.findings), open=len(lines))
 """
 
