@@ -13,6 +13,7 @@ sources, unless `replace` is given.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import hashlib
@@ -172,6 +173,10 @@ class _Checker:
         self.models = set(catalog.models)
         self.options = options
         self.unknown_hint: dict[str, str] = {}
+        self.stamps: dict[Any, tuple[dt.datetime | None, str | None]] = {}
+        self.good_metrics: set[str] = set()
+        self.good_segments: dict[str | None, str] = {}
+        self.good_versions: dict[Any, str | None] = {}
 
     def _model_hint(self, model_id: str) -> str:
         if model_id not in self.unknown_hint:
@@ -184,9 +189,60 @@ class _Checker:
         return self.unknown_hint[model_id]
 
     def check(self, record: readers.Record) -> tuple[tuple[Any, ...] | None, str, str]:
-        """(model_id, version, ts, metric, segment, value) or None, rule, message."""
+        """(model_id, version, ts, metric, segment, value) or None, rule, message.
+
+        Exports repeat the same few model ids, timestamps, metrics and segments on
+        every row, so each distinct text is checked once and remembered.
+        """
         options = self.options
-        model_id = _text(record.model_id)
+        model_id = record.model_id
+        if options.model is not None or not _member(model_id, self.models):
+            model_id, rule, message = self._model(model_id)
+            if model_id is None:
+                return None, rule, message
+        ts = record.ts
+        if ts is None or ts == "":
+            ts = options.at
+        if _member(ts, self.stamps):
+            stamp, reason = self.stamps[ts]
+        else:
+            stamp, reason = parse_timestamp(ts, assume_utc=options.assume_utc)
+            with contextlib.suppress(TypeError):
+                self.stamps[ts] = (stamp, reason)
+        if stamp is None:
+            rule = (
+                "ingest-naive-timestamp"
+                if reason and "no time zone" in reason
+                else "ingest-bad-timestamp"
+            )
+            return None, rule, reason or ""
+        metric = record.metric
+        if not _member(metric, self.good_metrics):
+            rule, message = self._metric(metric)
+            if rule:
+                return None, rule, message
+        segment = record.segment
+        if _member(segment, self.good_segments):
+            segment = self.good_segments[segment]
+        else:
+            segment, rule, message = self._segment(segment)
+            if rule:
+                return None, rule, message
+        version = record.model_version
+        if _member(version, self.good_versions):
+            version = self.good_versions[version]
+        else:
+            version, rule, message = self._version(version)
+            if rule:
+                return None, rule, message
+        value, rule, reason = parse_value(record.value)
+        if value is None:
+            return None, rule, reason or ""
+        return (model_id, version, stamp, metric, segment, value), "", ""
+
+    def _model(self, value: Any) -> tuple[str | None, str, str]:
+        options = self.options
+        model_id = _text(value)
         if model_id is None or model_id == "":
             if options.model is None:
                 return None, "ingest-missing-model", "model_id is empty (or give --model ID)"
@@ -203,46 +259,50 @@ class _Checker:
                 "ingest-unknown-model",
                 f"no model card '{model_id}'{self._model_hint(model_id)}",
             )
-        stamp, reason = parse_timestamp(
-            record.ts if record.ts not in (None, "") or options.at is None else options.at,
-            assume_utc=options.assume_utc,
-        )
-        if stamp is None:
-            rule = (
-                "ingest-naive-timestamp"
-                if reason and "no time zone" in reason
-                else "ingest-bad-timestamp"
-            )
-            return None, rule, reason or ""
-        metric = _text(record.metric)
+        return model_id, "", ""
+
+    def _metric(self, value: Any) -> tuple[str, str]:
+        metric = _text(value)
         if not metric:
-            return None, "ingest-empty-metric", "metric is empty"
+            return "ingest-empty-metric", "metric is empty"
         if not METRIC_RE.match(metric):
-            return (
-                None,
-                "ingest-bad-metric",
-                (
-                    f"metric {metric[:80]!r} is not a metric name: lower-case snake_case, starting "
-                    "with a letter, at most 64 characters (as in the card's monitoring.metrics)"
-                ),
+            return "ingest-bad-metric", (
+                f"metric {metric[:80]!r} is not a metric name: lower-case snake_case, starting "
+                "with a letter, at most 64 characters (as in the card's monitoring.metrics)"
             )
-        segment = _text(record.segment) or ""
+        self.good_metrics.add(metric)
+        return "", ""
+
+    def _segment(self, value: Any) -> tuple[str, str, str]:
+        segment = _text(value) or ""
         if len(segment) > MAX_SEGMENT or CONTROL_RE.search(segment) or segment != segment.strip():
             return (
-                None,
+                segment,
                 "ingest-bad-segment",
                 (
                     f"segment {segment[:80]!r} is not usable: at most {MAX_SEGMENT} characters, no "
                     "control characters, no leading or trailing spaces ('' = whole population)"
                 ),
             )
-        version = _text(record.model_version) or None
+        if value is None or isinstance(value, str):
+            self.good_segments[value] = segment
+        return segment, "", ""
+
+    def _version(self, value: Any) -> tuple[str | None, str, str]:
+        version = _text(value) or None
         if version is not None and (len(version) > MAX_VERSION or CONTROL_RE.search(version)):
             return None, "ingest-bad-version", f"model_version {version[:80]!r} is not usable"
-        value, rule, reason = parse_value(record.value)
-        if value is None:
-            return None, rule, reason or ""
-        return (model_id, version, stamp, metric, segment, value), "", ""
+        with contextlib.suppress(TypeError):
+            self.good_versions[value] = version
+        return version, "", ""
+
+
+def _member(value: Any, known: Any) -> bool:
+    """`value in known`, False for unhashable values (a JSON list or object)."""
+    try:
+        return value in known
+    except TypeError:
+        return False
 
 
 def _located(path: str, line: int | None, where: str, rule: str, message: str) -> Problem:
@@ -313,8 +373,10 @@ def ingest(
     rejected: dict[Path, list[dict[str, Any]]] = {}
     accepted: dict[tuple[Any, ...], _Row] = {}
 
-    def reject(path: Path, problem: Problem, raw: Any) -> None:
+    def reject(path: Path, problem: Problem, raw: Any, header: list[str] | None = None) -> None:
         problems.append(problem)
+        if header is not None and isinstance(raw, list):
+            raw = dict(zip(header, raw, strict=False))
         rejected.setdefault(path, []).append(
             {
                 "file": problem.path,
@@ -344,6 +406,7 @@ def ingest(
                     path,
                     _located(result.path, record.line, record.where, rule, message),
                     record.raw,
+                    result.header,
                 )
                 continue
             key = row[:5]
@@ -363,6 +426,7 @@ def ingest(
                         f"at {_where(previous)}; keep one of them",
                     ),
                     record.raw,
+                    result.header,
                 )
     _stop_or_continue(problems, options)
 

@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.errors import Problem
 
@@ -43,9 +43,8 @@ EXTENSIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Record:
-    """One observation as found in the file, not yet checked."""
+class Record(NamedTuple):
+    """One observation as found in the file, not yet checked (a tuple: millions are made)."""
 
     line: int | None
     """Line number (CSV, JSON Lines); None for parquet rows and JSON documents."""
@@ -71,6 +70,8 @@ class ReadResult:
     """File-level problems: the file is rejected even with --skip-bad."""
     row_problems: list[Problem] = field(default_factory=list)
     """Records that could not even be parsed (a malformed JSON line): skippable."""
+    header: list[str] | None = None
+    """CSV column names: `Record.raw` is then the list of cells."""
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,12 @@ def read_csv(path: Path, shown: str, *, has_model: bool, wide: WideMapping | Non
             return result
         width = len(header)
         line = reader.line_num
+        position = {name: index for index, name in enumerate(header)}
+        take = [
+            position.get(name)
+            for name in ("model_id", "model_version", "ts", "metric", "segment", "value")
+        ]
+        records = result.records
         for cells in reader:
             start, line = line + 1, reader.line_num
             if not cells or (len(cells) == 1 and not cells[0].strip()):
@@ -234,8 +241,14 @@ def read_csv(path: Path, shown: str, *, has_model: bool, wide: WideMapping | Non
                     )
                 )
                 continue
-            row = dict(zip(header, cells, strict=True))
-            result.records.extend(_records_from_row(row, start, "", wide, row))
+            if wide is None:
+                records.append(
+                    Record(start, "", *(None if i is None else cells[i] for i in take), cells)
+                )
+            else:
+                row = dict(zip(header, cells, strict=True))
+                records.extend(_records_from_row(row, start, "", wide, cells))
+        result.header = header
     except csv.Error as error:
         result.problems.append(
             _problem(shown, reader.line_num, "ingest-csv", f"malformed CSV: {error}")
