@@ -40,6 +40,13 @@ from generator.errors import BuildError
 ENGINES = ("mkdocs", "zensical")
 
 SEARCH_GLOB = "{models,datasets,teams}/**/*.html"
+
+STATIC_DRAFTS = "*.*\n!*.md\n!/assets/**\n"
+"""`draft_docs` patterns: every generated data file (JSON, CSV, SVG badges, printable HTML)
+is a 'draft' to MkDocs — served by `mkdocs serve` but not copied by `mkdocs build`.
+`build_site` hard-links them into the new site instead: at 10,000 models that is
+~70,000 files MkDocs would otherwise copy one by one. Pages and theme assets stay
+MkDocs' own."""
 """Pages Pagefind indexes: the model, dataset and team pages."""
 
 NOT_IN_NAV = "/models/\n/datasets/\n/teams/\n/tags/\n"
@@ -159,6 +166,8 @@ def effective_config(
         config["nav"] = [{item.title: item.path} for item in nav]
     if "not_in_nav" not in user:
         config["not_in_nav"] = NOT_IN_NAV
+    if "draft_docs" not in user:
+        config["draft_docs"] = STATIC_DRAFTS
     if site_url and "site_url" not in user:
         config["site_url"] = site_url
     config["docs_dir"] = where(docs_dir)
@@ -272,6 +281,40 @@ def index_search(site_dir: Path) -> int:
     return sum(1 for path in (site_dir / "pagefind").rglob("*") if path.is_file())
 
 
+def is_static_data(relative: str) -> bool:
+    """Whether a generated file is one of the data files `STATIC_DRAFTS` leaves to govcat."""
+    return (
+        "." in relative.rsplit("/", 1)[-1]
+        and not relative.endswith(".md")
+        and not (relative.startswith("assets/"))
+    )
+
+
+def link_static_files(docs_dir: Path, site_dir: Path) -> int:
+    """Hard-link the generated data files into the built site (copy across file systems).
+
+    Render replaces files by rename, never in place, so a published file keeps its
+    content when the next render changes the generated one.
+    """
+    linked = 0
+    for path in sorted(docs_dir.rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(docs_dir).as_posix()
+        if not is_static_data(relative):
+            continue
+        target = site_dir / relative
+        if target.exists():  # an engine that ignores draft_docs copied it already
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)
+        linked += 1
+    return linked
+
+
 def _exchange(new: Path, current: Path) -> bool:
     """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
     if not sys.platform.startswith("linux"):
@@ -304,6 +347,7 @@ def build_site(
     *,
     config: dict[str, Any],
     config_file: Path,
+    docs_dir: Path,
     site_dir: Path,
     as_of: dt.date,
     engine: str = "mkdocs",
@@ -333,6 +377,7 @@ def build_site(
                 warnings = _build_with_zensical(config_file, strict)
         if not (temporary / "index.html").is_file():
             raise BuildError(f"the {engine} build wrote no index.html — nothing was published")
+        link_static_files(docs_dir, temporary)
         search_files = index_search(temporary) if search else 0
         pages = sum(1 for _ in temporary.rglob("index.html"))
         swap_in(temporary, site_dir)

@@ -234,6 +234,7 @@ def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
     result = build_site(
         config=site_config(options, prepared, rendered.nav),
         config_file=options.build / "mkdocs.yml",
+        docs_dir=options.build / "docs",
         site_dir=options.site,
         as_of=prepared.site.as_of,
         engine=options.engine,

@@ -132,3 +132,18 @@ def test_zensical_builds_the_same_generated_tree(project: Path) -> None:
     )
     page = (project / "site-zensical/models/credit-default-scorer/index.html").read_text()
     assert "gc-health" in page and "assets/govcat/govcat.js" in page
+
+
+def test_data_files_are_linked_not_copied_and_a_new_render_leaves_them_alone(
+    project: Path,
+) -> None:
+    from generator.render.writer import Writer
+
+    published = project / "site/models/churn-predictor.json"
+    generated = project / "build/docs/models/churn-predictor.json"
+    assert published.stat().st_ino == generated.stat().st_ino  # hard link, no copy
+    before = published.read_bytes()
+    writer = Writer(project / "build/docs")
+    writer.write("models/churn-predictor.json", '{"changed": true}\n')
+    assert published.read_bytes() == before  # render replaces by rename, never in place
+    generated.write_bytes(before)  # restore for the other tests
