@@ -74,7 +74,9 @@ def _site_options(command: click.Command) -> click.Command:
     help="Static site builder (zensical: the optional `govcat[zensical]` extra).",
 )
 @click.option(
-    "--strict", is_flag=True, help="Fail on validation warnings, policy warnings and broken links."
+    "--strict",
+    is_flag=True,
+    help="Fail on any validation problem (warnings too), policy-file problem or broken link.",
 )
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
 def build(
