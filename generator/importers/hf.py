@@ -205,7 +205,7 @@ def import_hf(
         if path.stem.lower() in ("readme", "model_card", "modelcard")
         else path.stem
     )
-    name = title or index_name or stem
+    name = title or index_name or re.sub(r"[_\s]+", " ", stem).strip()
     description = _text_of(sections, "description")
     summary = first_sentences(intro) or first_sentences(description) or None
     card = skeleton(
