@@ -302,7 +302,11 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
             else [old + new for old, new in zip(window_columns, values, strict=True)]
         )
         breach_since.update(_breach_since(connection, source, series, chart, params, lo, hi))
-        summary.series.update(_series(keys, chart, window, lo, hi))
+        summary.series.update(
+            (model_id, model_series)
+            for model_id, model_series in _series(keys, chart, window, lo, hi).items()
+            if model_id in catalog.models  # data of a deleted card stays in the store, unshown
+        )
         portfolio.add(chart)
         del chart
     connection.close()

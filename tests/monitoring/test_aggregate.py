@@ -278,3 +278,20 @@ def _series_and_window(catalog):
     columns = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     return aggregate._Series(rows, columns, [None] * len(rows)), window
+
+
+def test_data_of_a_deleted_card_is_left_out(make_catalog, tmp_path) -> None:
+    root = make_catalog()
+    export = write_csv(
+        tmp_path / "e.csv",
+        [
+            [CDS, "", _day(0), "auc", "", "0.85"],
+            ["churn-predictor", "", _day(0), "accuracy", "", "0.8"],
+        ],
+    )
+    ingest(load(root), [export], IngestOptions())
+    (root / "models" / "churn-predictor.yaml").unlink()
+    summary = summarize(load(root), as_of=AS_OF)
+    assert sorted(summary.models) == [CDS, "legacy-scorecard"]
+    assert sorted(summary.series) == [CDS]
+    assert summary.portfolio[-1][1] == summary.counts()
