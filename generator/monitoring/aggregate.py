@@ -2,8 +2,8 @@
 
 All of govcat's monitoring SQL lives here. The store is never loaded into
 pandas: DuckDB streams the parquet files and only small results come back
-(one row per model × metric × segment, one row per model × day, and the chart
-points as numeric arrays).
+(one row per model × metric × segment, and the chart window's observations as
+numeric arrays, read in batches of whole models so that memory stays bounded).
 
 Time is handled as integer microseconds since the epoch (UTC) and days as
 integers since the epoch: comparisons stay cheap and no time-zone database is
@@ -22,8 +22,10 @@ Health rules (one definition, shared with `generator.health.classify`):
   `freshness_days` days before the day; else `warning` if any checked series
   warns; else `ok`.
 
-The same SQL computes the status of every model for each of the last 90 days
-(the portfolio); the as-of day's row is the model's status.
+The same rules, applied with numpy to the daily values of the chart window,
+give the status of every model on each of the last 90 days (the portfolio); the
+as-of day's column is the model's status. `generator.health.classify` is the
+per-value rule; a test checks that both agree day by day.
 """
 
 from __future__ import annotations
@@ -118,42 +120,15 @@ def checked_segments(card: ModelCard) -> list[str]:
     return ["", *card.monitoring.segments]
 
 
-def _inputs(catalog: Catalog) -> tuple[Any, Any]:
-    """The models and thresholds tables, as small Arrow tables for DuckDB."""
-    import pyarrow as pa
-
+def _models(catalog: Catalog) -> dict[str, list[Any]]:
+    """Per model, in id order: freshness_days and whether thresholds are declared."""
     models: dict[str, list[Any]] = {"model_id": [], "freshness_days": [], "declared": []}
-    thresholds: dict[str, list[Any]] = {
-        key: []
-        for key in ("model_id", "metric", "segment", "t_min", "t_max", "warn_below", "warn_above")
-    }
     for model_id, card in sorted(catalog.models.items()):
         monitoring = card.monitoring
         models["model_id"].append(model_id)
         models["freshness_days"].append(monitoring.freshness_days if monitoring else 2)
         models["declared"].append(bool(monitoring and monitoring.metrics))
-        if monitoring is None:
-            continue
-        for metric, threshold in sorted(monitoring.metrics.items()):
-            for segment in checked_segments(card):
-                thresholds["model_id"].append(model_id)
-                thresholds["metric"].append(metric)
-                thresholds["segment"].append(segment)
-                thresholds["t_min"].append(threshold.min)
-                thresholds["t_max"].append(threshold.max)
-                thresholds["warn_below"].append(threshold.warn_below)
-                thresholds["warn_above"].append(threshold.warn_above)
-    models_table = pa.table(
-        models,
-        schema=pa.schema(
-            [("model_id", pa.string()), ("freshness_days", pa.int32()), ("declared", pa.bool_())]
-        ),
-    )
-    threshold_schema = pa.schema(
-        [("model_id", pa.string()), ("metric", pa.string()), ("segment", pa.string())]
-        + [(name, pa.float64()) for name in ("t_min", "t_max", "warn_below", "warn_above")]
-    )
-    return models_table, pa.table(thresholds, schema=threshold_schema)
+    return models
 
 
 # --- the SQL -----------------------------------------------------------------
@@ -269,7 +244,7 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
     window = _Window(as_of)
     location, source = source_for(catalog)
     summary = MonitoringSummary(as_of=as_of, store=str(location))
-    models_table, _ = _inputs(catalog)
+    models = _models(catalog)
     params = {"end_us": window.end_us, "chart_start_us": window.chart_start_day * DAY_US}
     if source is None:
         source = (
@@ -289,7 +264,7 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
     series = _Series(rows, columns, thresholds)
     limits = series.limits()
     keys = [(row[0], row[1], row[2]) for row in rows]
-    portfolio = _Portfolio(models_table, keys, series, limits, window)
+    portfolio = _Portfolio(models, keys, series, limits, window)
     window_columns: list[list[Any]] = []
     breach_since: dict[tuple[str, str, str], int] = {}
     # the chart window is read in batches of whole models, so that memory stays bounded
@@ -605,7 +580,7 @@ class _Portfolio:
 
     def __init__(
         self,
-        models_table: Any,
+        models: dict[str, list[Any]],
         keys: list[tuple[str, str, str]],
         series: _Series,
         limits: Any,
@@ -614,10 +589,10 @@ class _Portfolio:
         import numpy as np
 
         self.window = window
-        self.model_ids = models_table.column("model_id").to_pylist()
+        self.model_ids = models["model_id"]
         position = {model_id: i for i, model_id in enumerate(self.model_ids)}
-        self.freshness = np.asarray(models_table.column("freshness_days").to_pylist(), np.int64)
-        self.declared = np.asarray(models_table.column("declared").to_pylist(), dtype=bool)
+        self.freshness = np.asarray(models["freshness_days"], np.int64)
+        self.declared = np.asarray(models["declared"], dtype=bool)
         n_models = len(self.model_ids)
         self.first_day = np.full(n_models, np.iinfo(np.int64).max)
         first_index = series.columns.index("first_t")

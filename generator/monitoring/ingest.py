@@ -552,7 +552,6 @@ def _new_parts(
 ) -> tuple[dict[str, bytes], list[str]]:
     """Part bytes per partition: new rows as a new part; partitions with replacements rewritten."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     by_partition: dict[str, list[_Row]] = {}
@@ -567,7 +566,7 @@ def _new_parts(
         if name in rewrite:
             old = pa.concat_tables(pq.read_table(path) for path in partitions[name])
             replaced_keys = _rows_table(replaced)
-            old = _drop_keys(old, replaced_keys, pc)
+            old = _drop_keys(old, replaced_keys)
             table = pa.concat_tables([old.cast(arrow_schema()), table])
             remove.extend(store._final_name(path) for path in partitions[name])
         data = parquet_bytes(sort_rows(table))
@@ -575,7 +574,7 @@ def _new_parts(
     return add, [name for name in remove if name not in add]
 
 
-def _drop_keys(table: Any, keys: Any, pc: Any) -> Any:
+def _drop_keys(table: Any, keys: Any) -> Any:
     connection = duckdb_connect()
     connection.register("old_rows", table)
     connection.register("replaced_keys", keys)
