@@ -217,14 +217,14 @@ def _models(site: SiteContext, out: PageWriter) -> None:
         if not out.wants("models", entry.id):
             continue
         out.render("model.md.j2", f"models/{entry.id}.md", page=model_page(site, entry))
-        twin = data.model_twin(site, entry)
+        twin = data.json_text(data.model_twin(site, entry))
         twins.append(twin)
-        out.write_json(f"models/{entry.id}.json", twin)
+        out.write(f"models/{entry.id}.json", twin + "\n")
         series = data.model_series(site.summary, entry)
         if series is not None:
             out.write_json(f"data/series/{entry.id}.json", series)
     if out.scope is None:  # the whole-catalog twin is refreshed by full builds only
-        out.write_json("catalog.json", data.catalog_twin(site, twins))
+        out.write("catalog.json", data.catalog_twin(site, twins))
 
 
 def _datasets(site: SiteContext, out: PageWriter) -> None:

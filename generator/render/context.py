@@ -10,6 +10,7 @@ only display. Each page kind then gets a small frozen dataclass (`HomePage`,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.health import SEVERITY, HealthStatus, MetricHealth, ModelHealth, MonitoringSummary
-from generator.schema import DatasetCard, ModelCard, RiskTier, Stage, Team, Validation
+from generator.schema import DatasetCard, ModelCard, Person, RiskTier, Stage, Team, Validation
 
 REVIEW_SOON_DAYS = 30
 LIST_LIMIT = 200
@@ -110,12 +111,17 @@ class SiteContext:
         team = self.catalog.teams.get(team_id)
         return team.name if team else team_id
 
+    @functools.cached_property
+    def people(self) -> dict[str, tuple[Person, Team]]:
+        """Person id → (person, team), built once (`Catalog.people` rebuilds it per call)."""
+        return self.catalog.people
+
     def person_name(self, person_id: str) -> str:
-        found = self.catalog.people.get(person_id)
+        found = self.people.get(person_id)
         return found[0].name if found else person_id
 
     def person_team(self, person_id: str) -> str | None:
-        found = self.catalog.people.get(person_id)
+        found = self.people.get(person_id)
         return found[1].id if found else None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 from generator.health import HealthStatus, ModelHealth, MonitoringSummary
@@ -148,18 +149,32 @@ def model_twin(site: SiteContext, entry: ModelEntry) -> dict[str, Any]:
     }
 
 
-def catalog_twin(site: SiteContext, model_twins: list[dict[str, Any]]) -> dict[str, Any]:
-    """`catalog.json`: every card (models, datasets, teams) with health, in one file."""
+def json_text(value: Any) -> str:
+    """Stable compact JSON (sorted keys, no NaN), as every generated data file is written."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def catalog_twin(site: SiteContext, model_twins: list[str]) -> str:
+    """`catalog.json`: every card (models, datasets, teams) with health, in one file.
+
+    `model_twins` are the already serialised `models/<id>.json` documents, spliced in
+    rather than encoded a second time (JSON encoding is most of the twin's cost).
+    """
     catalog = site.catalog
-    return {
+    placeholder = "\u0000models\u0000"  # a string no validated card can hold (no NUL)
+    document = {
         "as_of": site.as_of.isoformat(),
-        "title": catalog.settings.title,
-        "models": model_twins,
         "datasets": [
             d.model_dump(mode="json", exclude_none=True) for d in catalog.datasets.values()
         ],
+        "models": placeholder,
         "teams": [t.model_dump(mode="json", exclude_none=True) for t in catalog.teams.values()],
+        "title": catalog.settings.title,
     }
+    text = json_text(document)
+    return text.replace(json.dumps(placeholder), f"[{','.join(model_twins)}]", 1) + "\n"
 
 
 def model_series(summary: MonitoringSummary, entry: ModelEntry) -> dict[str, Any] | None:
