@@ -337,15 +337,23 @@ def _is_gap(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
-def technical_documentation(site: Any, entry: Any, view: GovernanceView) -> list[DocSection]:
-    """The sections of Annex IV, filled from the card; empty items are gaps."""
+def technical_documentation(
+    site: Any, entry: Any, view: GovernanceView, people: dict[str, str] | None = None
+) -> list[DocSection]:
+    """The sections of Annex IV, filled from the card; empty items are gaps.
+
+    `people` (person id → name) is built once per render: `catalog.people` builds
+    it anew on every access, which would make 10,000 documents quadratic.
+    """
     card = entry.card
     catalog = site.catalog
+    if people is None:
+        people = {person_id: person.name for person_id, (person, _) in catalog.people.items()}
     team = catalog.teams.get(card.owner)
     use = card.intended_use
     deployment = card.deployment
     people = [
-        f"{c.role.value}: {site.person_name(c.person) if c.person else site.team_name(c.team)}"
+        f"{c.role.value}: {people.get(c.person, c.person) if c.person else site.team_name(c.team)}"
         for c in card.contacts
     ]
     datasets = []
@@ -746,13 +754,14 @@ def governance_pages(site: Any, out: Any) -> None:
     out.add_nav("Compliance", "governance/index.md", 25)
 
     report = view.report
+    people = {pid: person.name for pid, (person, _) in site.catalog.people.items()}
     for model_id, entry in site.models.items():
         render(
             "technical_documentation.html.j2",
             f"governance/docs/{model_id}.html",
             entry=entry,
             compliance=view.model(model_id),
-            sections=technical_documentation(site, entry, view),
+            sections=technical_documentation(site, entry, view, people),
         )
         out.write(f"badges/health/{model_id}.svg", badge_svg("health", entry.health.status.value))
         out.write(f"badges/compliance/{model_id}.svg", badge_svg("governance", entry.governance))
