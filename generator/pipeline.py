@@ -294,7 +294,13 @@ def rerender(
     except ProblemsFound as found:
         from generator.errors import format_problems
 
-        progress(f"not re-rendered, the catalog has problems:\n{format_problems(found.problems)}")
+        # always shown (not only on a terminal): the preview is stale until they are fixed
+        print(
+            f"govcat: not re-rendered, the catalog has problems:\n"
+            f"{format_problems(found.problems)}",
+            file=sys.stderr,
+            flush=True,
+        )
         return None
     scope = None
     if models is not None and previous is not None:

@@ -78,3 +78,4 @@ def test_serve_rebuilds_the_page_of_an_edited_card(minimal_catalog: Path, tmp_pa
         os.killpg(process.pid, signal.SIGTERM)
         _, errors = process.communicate(timeout=30)
     assert b"Traceback" not in errors
+    assert b"churn-predictor.yaml" in errors and b"nobody-here" in errors
