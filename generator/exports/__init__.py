@@ -4,7 +4,7 @@ Each export is a pure function of a `GovernanceReport` returning text or bytes;
 the CLI and the site decide where the result goes.
 """
 
-from generator.exports.cyclonedx import cyclonedx_bom, cyclonedx_json
+from generator.exports.cyclonedx import cyclonedx_bom, cyclonedx_json, model_components
 from generator.exports.huggingface import hf_readme
 from generator.exports.inventory import INVENTORY_COLUMNS, inventory_bytes, inventory_rows
 
@@ -15,4 +15,5 @@ __all__ = [
     "hf_readme",
     "inventory_bytes",
     "inventory_rows",
+    "model_components",
 ]

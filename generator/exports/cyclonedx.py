@@ -183,8 +183,17 @@ def _dataset_component(dataset: DatasetCard, report: GovernanceReport) -> dict[s
     }
 
 
-def cyclonedx_bom(report: GovernanceReport, model_ids: list[str] | None = None) -> dict[str, Any]:
-    """A CycloneDX 1.6 BOM (as a dict) of the given models (all when None) and their datasets."""
+def cyclonedx_bom(
+    report: GovernanceReport,
+    model_ids: list[str] | None = None,
+    *,
+    components: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A CycloneDX 1.6 BOM (as a dict) of the given models (all when None) and their datasets.
+
+    `components` (model id → component) lets a caller that writes many BOMs build
+    each model's component once.
+    """
     catalog = report.catalog
     ids = list(catalog.models) if model_ids is None else model_ids
     models = [catalog.models[i] for i in ids]
@@ -193,8 +202,13 @@ def cyclonedx_bom(report: GovernanceReport, model_ids: list[str] | None = None) 
         for d in [t.dataset for t in model.training_data] + [e.dataset for e in model.evaluation]:
             if d in catalog.datasets:
                 dataset_ids[d] = None
-    components = [_model_component(m, report) for m in models]
-    components += [_dataset_component(catalog.datasets[d], report) for d in sorted(dataset_ids)]
+    model_components = [
+        components[m.id] if components and m.id in components else _model_component(m, report)
+        for m in models
+    ]
+    model_components += [
+        _dataset_component(catalog.datasets[d], report) for d in sorted(dataset_ids)
+    ]
     dependencies = [
         {
             "ref": f"model:{m.id}",
@@ -219,7 +233,7 @@ def cyclonedx_bom(report: GovernanceReport, model_ids: list[str] | None = None) 
             "manufacturer": {"name": settings.organisation or settings.title},
             "properties": [_prop("as-of", report.as_of.isoformat())],
         },
-        "components": components,
+        "components": model_components,
         "dependencies": dependencies,
     }
     if len(models) == 1:
@@ -229,16 +243,35 @@ def cyclonedx_bom(report: GovernanceReport, model_ids: list[str] | None = None) 
             "name": models[0].name,
             "version": models[0].current_version.version,
         }
-    content = json.dumps(bom, sort_keys=True)
-    bom["serialNumber"] = uuid.uuid5(uuid.NAMESPACE_URL, "govcat:" + content).urn
     return bom
 
 
+def _serial(compact: str) -> str:
+    """A serial number derived from the content: the same BOM always gets the same one."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "govcat:" + compact).urn
+
+
 def cyclonedx_json(
-    report: GovernanceReport, model_ids: list[str] | None = None, *, indent: int | None = None
+    report: GovernanceReport,
+    model_ids: list[str] | None = None,
+    *,
+    indent: int | None = None,
+    components: dict[str, dict[str, Any]] | None = None,
 ) -> str:
-    """`cyclonedx_bom` as JSON text (compact unless `indent`: Python's indenting encoder is
-    ~10x slower than the compact C one, which matters for a 10,000-model BOM)."""
-    bom = cyclonedx_bom(report, model_ids)
-    separators = (",", ":") if indent is None else (",", ": ")
-    return json.dumps(bom, indent=indent, separators=separators, ensure_ascii=False) + "\n"
+    """`cyclonedx_bom` as JSON text, with its content-derived `serialNumber`.
+
+    Compact unless `indent`: Python's indenting encoder is ~10x slower than the
+    compact C one, which matters for a 10,000-model BOM.
+    """
+    bom = cyclonedx_bom(report, model_ids, components=components)
+    compact = json.dumps(bom, separators=(",", ":"), ensure_ascii=False)
+    serial = _serial(compact)
+    if indent is None:  # append the serial number without encoding the BOM twice
+        return f'{compact[:-1]},"serialNumber":"{serial}"}}\n'
+    bom["serialNumber"] = serial
+    return json.dumps(bom, indent=indent, ensure_ascii=False) + "\n"
+
+
+def model_components(report: GovernanceReport) -> dict[str, dict[str, Any]]:
+    """Every model's component, built once (for writing a BOM per model and one of all)."""
+    return {m.id: _model_component(m, report) for m in report.catalog.models.values()}

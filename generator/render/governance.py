@@ -731,7 +731,7 @@ def badge_svg(label: str, value: str) -> str:
 
 def governance_pages(site: Any, out: Any) -> None:
     """Page producer: every governance page and file (see the module docstring)."""
-    from generator.exports import cyclonedx_json, hf_readme, inventory_bytes
+    from generator.exports import cyclonedx_json, hf_readme, inventory_bytes, model_components
 
     view = _view(site)
     environment = _environment(out)
@@ -755,6 +755,7 @@ def governance_pages(site: Any, out: Any) -> None:
 
     report = view.report
     people = {pid: person.name for pid, (person, _) in site.catalog.people.items()}
+    components = model_components(report)
     for model_id, entry in site.models.items():
         render(
             "technical_documentation.html.j2",
@@ -765,8 +766,11 @@ def governance_pages(site: Any, out: Any) -> None:
         )
         out.write(f"badges/health/{model_id}.svg", badge_svg("health", entry.health.status.value))
         out.write(f"badges/compliance/{model_id}.svg", badge_svg("governance", entry.governance))
-        out.write(f"exports/models/{model_id}.cdx.json", cyclonedx_json(report, [model_id]))
+        out.write(
+            f"exports/models/{model_id}.cdx.json",
+            cyclonedx_json(report, [model_id], components=components),
+        )
         out.write(f"exports/hf/{model_id}.README.md.txt", hf_readme(report, model_id))
     for output_format in ("csv", "json", "xlsx"):
         out.write(f"exports/inventory.{output_format}", inventory_bytes(report, output_format))
-    out.write("exports/catalog.cdx.json", cyclonedx_json(report))
+    out.write("exports/catalog.cdx.json", cyclonedx_json(report, components=components))
