@@ -258,9 +258,14 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
     columns = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     thresholds = []
-    for row in rows:
-        card = catalog.models.get(row[0])
-        thresholds.append(_threshold(card, row[1], row[2]) if card is not None else None)
+    checked_by_model = {
+        model_id: (set(checked_segments(card)), card.monitoring.metrics if card.monitoring else {})
+        for model_id, card in catalog.models.items()
+    }
+    no_card: tuple[set[str], dict[str, MetricThreshold]] = (set(), {})
+    for model_id, metric, segment, *_ in rows:
+        segments, metrics = checked_by_model.get(model_id, no_card)
+        thresholds.append(metrics.get(metric) if segment in segments else None)
     series = _Series(rows, columns, thresholds)
     limits = series.limits()
     keys = [(row[0], row[1], row[2]) for row in rows]
