@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.catalog import Catalog
 from generator.errors import Problem, ProblemsFound
@@ -95,9 +95,8 @@ class IngestReport:
         return text + f"; {len(self.parts)} part{'s' if len(self.parts) != 1 else ''} written"
 
 
-@dataclass
-class _Row:
-    """A checked row and where it came from."""
+class _Row(NamedTuple):
+    """A checked row and where it came from (a tuple: an export has millions)."""
 
     key: tuple[str, str | None, dt.datetime, str, str]
     value: float
