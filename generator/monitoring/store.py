@@ -164,6 +164,8 @@ def duckdb_connect(location: StoreLocation | None = None) -> duckdb.DuckDBPyConn
 
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws a progress bar on stdout for long queries: it would corrupt `--format json`
+    connection.execute("SET enable_progress_bar = false")
     if location is not None and location.is_remote:
         try:
             connection.execute("LOAD httpfs")
