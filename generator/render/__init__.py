@@ -26,7 +26,9 @@ ones and may include the shared partials (`_badges.md.j2`, …). Example:
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -46,7 +48,14 @@ from generator.render.context import (
     model_page,
     team_page,
 )
-from generator.render.escape import html_text, json_attribute, markdown_text, title_text
+from generator.render.escape import (
+    fragment_html,
+    html_text,
+    inline_text,
+    json_attribute,
+    markdown_text,
+    title_text,
+)
 from generator.render.writer import Writer
 
 __all__ = [
@@ -99,6 +108,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates / "pages")),
         autoescape=True,
+        finalize=inline_text,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -160,8 +170,10 @@ class PageWriter:
         environment: jinja2.Environment,
         site: SiteContext,
         scope: Scope | None = None,
+        fragments: Writer | None = None,
     ) -> None:
         self.writer = writer
+        self.fragments = fragments
         self.environment = environment
         self.site = site
         self.scope = scope
@@ -181,6 +193,38 @@ class PageWriter:
         )
         self.writer.write(path, text)
         self.pages += path.endswith(".md")
+
+    def render_fragment_page(
+        self, template: str, path: str, *, title: str, search: bool = False, **context: Any
+    ) -> None:
+        """A page whose body is an HTML fragment the theme includes, not Markdown.
+
+        MkDocs runs every page's Markdown through Python's HTML parser twice (raw HTML
+        blocks, then anchor collection): for HTML-heavy pages such as a model card
+        that is most of the site build. Here the Markdown file is a stub (front
+        matter and the title) and the body is written to the theme's folder as
+        `fragments/<path>.html`, which `overrides/main.html` includes verbatim.
+        """
+        html = self.environment.get_template(template).render(
+            site=self.site, root=_root_prefix(path), **context
+        )
+        fragment = fragment_html(html)
+        fragment_path = f"fragments/{path.removesuffix('.md')}.html"
+        if self.fragments is None:
+            raise ValueError("this PageWriter has no fragment folder")
+        self.fragments.write(fragment_path, fragment)
+        digest = hashlib.sha1(fragment.encode("utf-8")).hexdigest()[:16]
+        front = {
+            "title": title_text(title),
+            "search": search,
+            "fragment": fragment_path,
+            # changes with the fragment, so `mkdocs serve` rebuilds the page
+            "fragment_hash": digest,
+            "hide": ["toc"],
+        }
+        stub = "---\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in front.items()) + "---\n\n"
+        self.writer.write(path, f"{stub}# {markdown_text(title)}\n")
+        self.pages += 1
 
     def write(self, path: str, content: str | bytes) -> None:
         self.writer.write(path, content)
@@ -216,7 +260,13 @@ def _models(site: SiteContext, out: PageWriter) -> None:
     for entry in site.models.values():
         if not out.wants("models", entry.id):
             continue
-        out.render("model.md.j2", f"models/{entry.id}.md", page=model_page(site, entry))
+        out.render_fragment_page(
+            "model.html.j2",
+            f"models/{entry.id}.md",
+            title=entry.card.name,
+            search=True,
+            page=model_page(site, entry),
+        )
         twin = data.json_text(data.model_twin(site, entry))
         twins.append(twin)
         out.write(f"models/{entry.id}.json", twin + "\n")
@@ -232,7 +282,13 @@ def _datasets(site: SiteContext, out: PageWriter) -> None:
     for dataset in datasets.values():
         if not out.wants("datasets", dataset.id):
             continue
-        out.render("dataset.md.j2", f"datasets/{dataset.id}.md", page=dataset_page(site, dataset))
+        out.render_fragment_page(
+            "dataset.html.j2",
+            f"datasets/{dataset.id}.md",
+            title=dataset.name,
+            search=True,
+            page=dataset_page(site, dataset),
+        )
     out.render("datasets_index.md.j2", "datasets/index.md", datasets=list(datasets.values()))
     out.add_nav("Datasets", "datasets/index.md", 30)
 
@@ -242,7 +298,13 @@ def _teams(site: SiteContext, out: PageWriter) -> None:
     for team in teams.values():
         if not out.wants("teams", team.id):
             continue
-        out.render("team.md.j2", f"teams/{team.id}.md", page=team_page(site, team))
+        out.render_fragment_page(
+            "team.html.j2",
+            f"teams/{team.id}.md",
+            title=team.name,
+            search=True,
+            page=team_page(site, team),
+        )
     out.render("teams_index.md.j2", "teams/index.md", teams=list(teams.values()))
     out.add_nav("Teams", "teams/index.md", 40)
 
@@ -313,7 +375,8 @@ def render_site(
     """
     environment = make_environment(templates)
     docs = Writer(docs_dir)
-    out = PageWriter(docs, environment, site, scope)
+    overrides = Writer(overrides_dir)
+    out = PageWriter(docs, environment, site, scope, fragments=overrides)
     for producer in [*BUILTIN_PRODUCERS, *PAGE_PRODUCERS]:
         resolved = _resolve(producer)
         if scope is not None and not getattr(resolved, "incremental", False):
@@ -321,7 +384,6 @@ def render_site(
         resolved(site, out)
     _copy_tree(templates / "assets", docs, "assets/govcat/")
     _copy_tree(templates / "charts", docs, "assets/govcat/charts/")
-    overrides = Writer(overrides_dir)
     _copy_tree(templates / "overrides", overrides)
     removed = [] if scope is not None else docs.finish() + overrides.finish()
     return RenderResult(

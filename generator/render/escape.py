@@ -53,3 +53,59 @@ def title_text(value: Any) -> str:
 def json_attribute(value: Any) -> Markup:
     """A value as JSON, HTML-escaped for a `data-*` attribute."""
     return escape(json.dumps(value, sort_keys=True, separators=(",", ":")))
+
+
+def inline_text(value: Any) -> Any:
+    """Jinja `finalize`: card text never starts a line of the generated file.
+
+    Newlines inside a value become `&#10;` (rendered as the same white space in
+    HTML), so no card text can begin a line that `fragment_html` or Markdown would
+    read as structure. Markup (already safe) and non-strings pass unchanged.
+    """
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return Markup(str(escape(value)).replace("\r", "").replace("\n", "&#10;"))
+
+
+_HEADING = re.compile(r"^(#{2,3}) (\S[^\n]*?)\s*$", re.MULTILINE)
+
+
+def _slug(text: str, used: set[str]) -> str:
+    base = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    base = re.sub(r"[\s-]+", "-", base) or "section"
+    slug, n = base, 1
+    while slug in used:
+        n += 1
+        slug = f"{base}_{n}"
+    used.add(slug)
+    return slug
+
+
+def fragment_html(html: str) -> str:
+    """A rendered page body made ready for the theme to include verbatim.
+
+    * `## Heading` lines (only templates can write them: card text never starts a
+      line, see `inline_text`) become `<h2 id=…>`, and an "on this page" list of
+      them is put first;
+    * braces become character references: the theme's Jinja includes the file as a
+      template, and `{{ … }}` or `{% … %}` in card text must stay text there too.
+    """
+    used: set[str] = set()
+    headings: list[tuple[str, str]] = []
+
+    def heading(match: re.Match[str]) -> str:
+        level = len(match.group(1))
+        text = match.group(2)
+        slug = _slug(str(Markup(text).striptags()), used)
+        if level == 2:
+            headings.append((slug, text))
+        return (
+            f'<h{level} id="{slug}">{text}<a class="headerlink" href="#{slug}" '
+            f'title="Permanent link">&para;</a></h{level}>'
+        )
+
+    body = _HEADING.sub(heading, html)
+    if len(headings) > 1:
+        links = "".join(f'<li><a href="#{slug}">{text}</a></li>' for slug, text in headings)
+        body = f'<nav class="gc-onpage" aria-label="On this page"><ul>{links}</ul></nav>\n{body}'
+    return body.replace("{", "&#123;").replace("}", "&#125;")

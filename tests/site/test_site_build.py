@@ -132,6 +132,7 @@ def test_zensical_builds_the_same_generated_tree(project: Path) -> None:
     )
     page = (project / "site-zensical/models/credit-default-scorer/index.html").read_text()
     assert "gc-health" in page and "assets/govcat/govcat.js" in page
+    assert 'id="validation-history"' in page  # the body fragment is included by the theme
 
 
 def test_data_files_are_linked_not_copied_and_a_new_render_leaves_them_alone(
