@@ -220,7 +220,7 @@ class PageWriter:
             "fragment": fragment_path,
             # changes with the fragment, so `mkdocs serve` rebuilds the page
             "fragment_hash": digest,
-            "hide": ["toc"],
+            "hide": ["navigation", "toc"],
         }
         stub = "---\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in front.items()) + "---\n\n"
         self.writer.write(path, f"{stub}# {markdown_text(title)}\n")

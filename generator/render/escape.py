@@ -86,7 +86,7 @@ def fragment_html(html: str) -> str:
 
     * `## Heading` lines (only templates can write them: card text never starts a
       line, see `inline_text`) become `<h2 id=…>`, and an "on this page" list of
-      them is put first;
+      them goes before the first one;
     * braces become character references: the theme's Jinja includes the file as a
       template, and `{{ … }}` or `{% … %}` in card text must stay text there too.
     """
@@ -105,7 +105,9 @@ def fragment_html(html: str) -> str:
         )
 
     body = _HEADING.sub(heading, html)
-    if len(headings) > 1:
+    if len(headings) > 1:  # the list goes right before the first section
         links = "".join(f'<li><a href="#{slug}">{text}</a></li>' for slug, text in headings)
-        body = f'<nav class="gc-onpage" aria-label="On this page"><ul>{links}</ul></nav>\n{body}'
+        first = body.index(f'<h2 id="{headings[0][0]}"')
+        nav = f'<nav class="gc-onpage" aria-label="On this page"><ul>{links}</ul></nav>\n'
+        body = body[:first] + nav + body[first:]
     return body.replace("{", "&#123;").replace("}", "&#125;")
