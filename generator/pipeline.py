@@ -14,6 +14,7 @@ Nothing is written until load, validation and aggregation have all succeeded.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -102,6 +103,8 @@ class Prepared:
 
     site: Any  # generator.render.SiteContext
     warnings: list[Problem]
+    summary: MonitoringSummary | None = None
+    """The monitoring summary before audience narrowing (reused by the preview)."""
 
 
 def _summarize(catalog: Any, as_of: dt.date) -> MonitoringSummary:
@@ -118,6 +121,26 @@ def _summarize(catalog: Any, as_of: dt.date) -> MonitoringSummary:
     return summarize(catalog, as_of=as_of)
 
 
+def _summarize_changed(
+    catalog: Any, as_of: dt.date, previous: MonitoringSummary, changed: set[str]
+) -> MonitoringSummary:
+    """The previous summary with the edited models aggregated again (preview only).
+
+    An edited card can change its own thresholds, hence its health; other models'
+    health depends only on their cards and the store, which did not change. The
+    dashboard's 90-day portfolio is kept as it was until the next full render.
+    """
+    subset = dataclasses.replace(
+        catalog, models={m: catalog.models[m] for m in sorted(changed) if m in catalog.models}
+    )
+    fresh = _summarize(subset, as_of)
+    series = {m: s for m, s in previous.series.items() if m not in changed}
+    series.update(fresh.series)
+    models = {m: h for m, h in previous.models.items() if m in catalog.models}
+    models.update(fresh.models)
+    return dataclasses.replace(previous, models=models, series=series)
+
+
 def _narrow(catalog: Any, summary: Any, findings: list[Any], audience: str | None) -> tuple:
     if not audience:
         return catalog, summary, findings
@@ -126,8 +149,18 @@ def _narrow(catalog: Any, summary: Any, findings: list[Any], audience: str | Non
     return narrow(catalog, summary, findings, audience)
 
 
-def prepare(options: BuildOptions, progress: Progress = _quiet) -> Prepared:
-    """Load, validate, evaluate policy, aggregate and narrow: no file is written."""
+def prepare(
+    options: BuildOptions,
+    progress: Progress = _quiet,
+    *,
+    previous: Prepared | None = None,
+    changed: set[str] | None = None,
+) -> Prepared:
+    """Load, validate, evaluate policy, aggregate and narrow: no file is written.
+
+    With `previous` and `changed` (the preview after model cards were edited), only
+    the edited models are aggregated again.
+    """
     from generator.policy import governance_status, run_policy
     from generator.render import build_site_context
     from generator.render.governance import attach_governance
@@ -150,7 +183,16 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Prepared:
 
     started = time.perf_counter()
     progress(f"aggregating monitoring for {len(catalog.models)} models")
-    summary = _summarize(catalog, as_of)
+    reusable = (
+        previous is not None
+        and previous.summary is not None
+        and changed is not None
+        and not options.audience
+    )
+    if reusable:
+        summary = _summarize_changed(catalog, as_of, previous.summary, changed)
+    else:
+        summary = _summarize(catalog, as_of)
     timings["aggregate"] = time.perf_counter() - started
 
     findings = policy_run.findings
@@ -159,6 +201,7 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Prepared:
         if policy_run.policy is not None
         else {}
     )
+    full_summary = summary
     catalog, summary, findings = _narrow(catalog, summary, findings, options.audience)
 
     history, top = card_history(catalog.root)
@@ -181,7 +224,7 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Prepared:
     )
     site.extra["timings"] = timings
     attach_governance(site, policy_run.policy, findings)
-    return Prepared(site=site, warnings=problems)
+    return Prepared(site=site, warnings=problems, summary=full_summary)
 
 
 def render(options: BuildOptions, prepared: Prepared) -> Any:
@@ -290,7 +333,7 @@ def rerender(
     from generator.render import Scope, render_site
 
     try:
-        prepared = prepare(options, progress)
+        prepared = prepare(options, progress, previous=previous, changed=models)
     except ProblemsFound as found:
         from generator.errors import format_problems
 

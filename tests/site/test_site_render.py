@@ -187,3 +187,35 @@ def test_changed_models_asks_for_a_full_render_unless_only_cards_were_edited() -
     assert changed_models(before, {**before, "c/teams/t.yaml": (2, 6)}) is None
     assert changed_models(before, {**before, "c/models/new.yaml": (1, 1)}) is None
     assert changed_models(before, dict(before)) == set()
+
+
+def test_preview_aggregates_only_the_edited_card_and_agrees_with_a_full_run(
+    minimal_catalog: Path, tmp_path: Path
+) -> None:
+    import csv
+
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+    from generator.pipeline import BuildOptions, prepare
+
+    export = tmp_path / "export.csv"
+    with open(export, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["model_id", "model_version", "ts", "metric", "segment", "value"])
+        for day in range(1, 20):
+            ts = f"2026-11-{day:02d}T06:00:00Z"
+            writer.writerow(["credit-default-scorer", "3.2.0", ts, "auc", "", 0.79])
+            writer.writerow(["churn-predictor", "0.9.0", ts, "accuracy", "", 0.9])
+    ingested = CliRunner().invoke(cli, ["ingest", "--catalog", str(minimal_catalog), str(export)])
+    assert ingested.exit_code == 0, ingested.output
+    options = BuildOptions(catalog=minimal_catalog, build_dir=tmp_path / "build", as_of=AS_OF)
+    before = prepare(options)
+    assert before.site.summary.models["credit-default-scorer"].status == HealthStatus.warning
+
+    card = minimal_catalog / "models/credit-default-scorer.yaml"
+    card.write_text(card.read_text().replace("auc: {min: 0.78", "auc: {min: 0.80"))
+    partial = prepare(options, previous=before, changed={"credit-default-scorer"})
+    full = prepare(options)
+    assert partial.site.summary.models == full.site.summary.models
+    assert partial.site.summary.models["credit-default-scorer"].status == HealthStatus.breach
