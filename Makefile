@@ -6,7 +6,7 @@ UV := $(BIN)/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 CATALOG ?= catalog
 
-.PHONY: site serve test test-fast bench bench-large lint format validate clean install
+.PHONY: site serve test test-fast bench bench-large lint format validate clean install demo-monitoring
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,9 @@ serve: install ## preview the site with live reload
 
 validate: install
 	$(BIN)/govcat validate $(CATALOG)
+
+demo-monitoring: install ## regenerate the demo's year of monitoring exports and re-ingest them
+	$(BIN)/python scripts/demo_monitoring.py --fresh
 
 test: install ## run the whole suite (unit, CLI, end-to-end, browser)
 	$(BIN)/python -m pytest -n 2
