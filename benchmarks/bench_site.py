@@ -50,6 +50,9 @@ AREA = "site"
 AS_OF = "2026-11-20"
 MONITORING_DAYS = 90
 CHROMIUM = "/usr/bin/chromium"
+RUN_DIR = WORK / "site-runs" / str(os.getpid())
+"""This run's outputs: two benchmark runs at once (make bench and a manual one) must not
+build into the same folders. The synthetic inputs are shared (read only)."""
 
 BUILD_CODE = """
 import sys, time
@@ -191,7 +194,7 @@ def _fetch(url: str) -> str | None:
 
 def edit_to_preview(project: Path) -> dict[str, float]:
     """Seconds from writing a changed card to `govcat serve` serving the changed page."""
-    scratch = WORK / "site-serve" / project.name
+    scratch = RUN_DIR / f"serve-{project.name}"
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(project / "catalog", scratch / "catalog")
     shutil.copy(project / "mkdocs.yml", scratch / "mkdocs.yml")
@@ -257,17 +260,16 @@ def measure(models: int, *, runs: int, engines: bool, serve: bool) -> list[dict[
     project = synthetic_project(models, monitoring_days=MONITORING_DAYS)
     floor = floor_project(models, project / "mkdocs.yml")
 
-    out = WORK / "site-build" / f"m{models}"
+    out = RUN_DIR / f"govcat-m{models}"
 
     def govcat(engine: str) -> Any:
         return run_python(BUILD_CODE, str(project), AS_OF, engine, str(out), timeout=3600)
 
+    floor_site = RUN_DIR / f"floor-m{models}"
+
     def bare_mkdocs() -> Any:
-        return run_child(
-            [PYTHON, "-m", "mkdocs", "build", "-q", "-f", str(floor / "mkdocs.yml")],
-            cwd=floor,
-            timeout=3600,
-        )
+        command = [PYTHON, "-m", "mkdocs", "build", "-q", "-f", str(floor / "mkdocs.yml")]
+        return run_child([*command, "-d", str(floor_site)], cwd=floor, timeout=3600)
 
     cases = {"govcat build": lambda: govcat("mkdocs"), "mkdocs floor": bare_mkdocs}
     if engines:
@@ -318,7 +320,6 @@ def measure(models: int, *, runs: int, engines: bool, serve: bool) -> list[dict[
             capture_output=True,
         )
     site = out / "site"
-    floor_site = floor / "site"
     rows.append(
         row(
             AREA,
@@ -368,6 +369,7 @@ def run(large: bool) -> list[dict[str, Any]]:
     rows += measure(1000, runs=3, engines=True, serve=True)
     if large:
         rows += measure(10_000, runs=3, engines=True, serve=False)
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
     return rows
 
 
