@@ -27,6 +27,7 @@ from benchmarks.common import (
     run_python,
     synthetic_project,
 )
+from generator.validate import PARALLEL_MIN_FILES
 
 AREA = "catalog"
 
@@ -134,7 +135,12 @@ def measure(models: int, runs: int) -> list[dict[str, Any]]:
             floor=(floor_name, floor),
             goal=goal,
             goal_ratio=2.0,
-            notes=note(results["validate-cold"], "parse in worker processes"),
+            notes=note(
+                results["validate-cold"],
+                "parse in worker processes"
+                if files >= PARALLEL_MIN_FILES
+                else f"1 process (workers start at {PARALLEL_MIN_FILES} files)",
+            ),
         ),
         row(
             AREA,
