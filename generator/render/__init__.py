@@ -68,7 +68,14 @@ __all__ = [
     "render_site",
 ]
 
-SITE_TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
+
+def _site_templates() -> Path:
+    """The templates folder: inside the package when installed from a wheel, else the repo's."""
+    packaged = Path(__file__).resolve().parents[1] / "site_templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "site_templates"
+
+
+SITE_TEMPLATES = _site_templates()
 """Templates, theme overrides and assets shipped with govcat."""
 
 Producer = Callable[[SiteContext, "PageWriter"], None]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -37,8 +36,9 @@ from generator.policy import (
 from generator.policy.checks import ReviewDue
 from generator.policy.engine import STATUS_ORDER, GovernanceStatus
 from generator.policy.report import GovernanceReport, governance_report
+from generator.render import SITE_TEMPLATES
 
-GOVERNANCE_TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates" / "governance"
+GOVERNANCE_TEMPLATES = SITE_TEMPLATES / "governance"
 MATRIX_ROW_LIMIT = 200
 """Models listed per profile in the static matrix (worst first); matrix.json has them all."""
 FEED_LIMIT = 200
