@@ -598,7 +598,7 @@ def check_references(
             hint = (
                 f"; did you mean '{close[0]}'?"
                 if close
-                else f" — add catalog/{kind}s/{ref}.yaml"
+                else f" — add {display_path(catalog.root / f'{kind}s' / f'{ref}.yaml')}"
                 if kind in ("team", "dataset")
                 else ""
             )
