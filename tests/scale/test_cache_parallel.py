@@ -88,29 +88,57 @@ def test_reference_run_finds_every_kind_of_problem(project: Path) -> None:
     assert len(result.catalog.models) == 61  # 60 synthetic + the dangling-owner card
 
 
-_PARSED_HERE: list[int] = []
-_REAL_PARSE_CHUNK = generator.validate._parse_chunk
+PARALLEL_SCRIPT = """
+import datetime as dt, json, sys
+from pathlib import Path
+import generator.validate as validate
+
+parsed_here = []
+real_parse_chunk = validate._parse_chunk
+
+def counting(jobs):
+    parsed_here.append(len(jobs))
+    return real_parse_chunk(jobs)
+
+catalog = Path(sys.argv[1])
+today = dt.date(2026, 11, 22)
+serial = validate.validate_catalog(catalog, today=today, workers=1)
+validate.PARALLEL_MIN_FILES = 10
+validate._parse_chunk = counting
+parallel = validate.validate_catalog(catalog, today=today, workers=2)
+print(json.dumps({
+    "parsed_here": parsed_here,
+    "same_problems": [str(p) for p in parallel.problems] == [str(p) for p in serial.problems],
+    "problems": len(serial.problems),
+    "same_models": parallel.catalog.models == serial.catalog.models
+    and list(parallel.catalog.models) == list(serial.catalog.models),
+    "same_datasets": parallel.catalog.datasets == serial.catalog.datasets,
+    "same_teams": parallel.catalog.teams == serial.catalog.teams,
+}))
+"""
 
 
-def _parse_chunk_counting(jobs: list[tuple[bytes, str]]) -> list:
-    _PARSED_HERE.append(len(jobs))
-    return _REAL_PARSE_CHUNK(jobs)
+def test_parallel_parsing_gives_the_serial_result(project: Path) -> None:
+    # A fresh process: forking worker processes is only done when no other thread runs,
+    # and a pytest-xdist worker has threads of its own.
+    import json
+    import subprocess
+    import sys
 
-
-def test_parallel_parsing_gives_the_serial_result(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    serial = validate_catalog(project / "catalog", today=TODAY, workers=1)
-    monkeypatch.setattr(generator.validate, "PARALLEL_MIN_FILES", 10)
-    monkeypatch.setattr(generator.validate, "_parse_chunk", _parse_chunk_counting)
-    _PARSED_HERE.clear()
-    parallel = validate_catalog(project / "catalog", today=TODAY, workers=2)
-    assert _PARSED_HERE == []  # every file was parsed in a worker process, none here
-    assert _as_text(parallel) == _as_text(serial)
-    assert parallel.catalog.models == serial.catalog.models
-    assert parallel.catalog.datasets == serial.catalog.datasets
-    assert parallel.catalog.teams == serial.catalog.teams
-    assert list(parallel.catalog.models) == list(serial.catalog.models)
+    completed = subprocess.run(
+        [sys.executable, "-c", PARALLEL_SCRIPT, str(project / "catalog")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    )
+    outcome = json.loads(completed.stdout)
+    assert outcome["parsed_here"] == []  # every file was parsed in a worker process, none here
+    assert outcome["problems"] > 0
+    assert outcome["same_problems"]
+    assert outcome["same_models"]
+    assert outcome["same_datasets"]
+    assert outcome["same_teams"]
 
 
 def test_warm_run_skips_parsing_and_reports_the_same(
