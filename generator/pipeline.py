@@ -191,6 +191,11 @@ def prepare(
     )
     if reusable:
         summary = _summarize_changed(catalog, as_of, previous.summary, changed)
+    elif options.audience:
+        # aggregate only what the audience may see, so the portfolio counts stay exact
+        from generator.audience import narrow_catalog
+
+        summary = _summarize(narrow_catalog(catalog, options.audience).catalog, as_of)
     else:
         summary = _summarize(catalog, as_of)
     timings["aggregate"] = time.perf_counter() - started
