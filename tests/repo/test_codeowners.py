@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
-from tests.conftest import load_minimal_card
+from tests.conftest import REPO, load_minimal_card
 
 
 def run(*args: str) -> Result:
@@ -181,3 +181,9 @@ def test_paths_are_relative_to_the_git_repository(
     assert "/governance/catalog/models/churn-predictor.yaml @bank/credit-risk-ml\n" in (
         result.output
     )
+
+
+def test_the_repositorys_codeowners_is_up_to_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(cli, ["codeowners", "--check"])
+    assert result.exit_code == 0, f"{result.output} — run `govcat codeowners`"
