@@ -397,13 +397,6 @@ def _chart(
     )
 
 
-def _padded(values: Any) -> Any:
-    """`values` plus one sentinel element, so that a segment may end at len(values)."""
-    import numpy as np
-
-    return np.concatenate([values, np.zeros(1, values.dtype)])
-
-
 def _segment_reduce(ufunc: Any, padded: Any, bounds: Any) -> Any:
     """ufunc.reduce over each [start, end) of interleaved `bounds` (empty segments: garbage)."""
     if len(bounds) == 0:
@@ -424,17 +417,27 @@ def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> l
 
     n = hi - lo
     checked, t_min, t_max, _, _ = limits
-    breach = (chart.value < t_min[chart.series_no]) | (chart.value > t_max[chart.series_no])
-    x_raw = (chart.t - window.end_us) / DAY_US
-    value, x = _padded(chart.value), _padded(x_raw)
-    xx, xy = _padded(x_raw * x_raw), _padded(x_raw * chart.value)
-    breach = _padded(breach.astype(np.int64))
-    ends = chart.bounds[1:]
+    # only the longest window's observations count (about half the chart); each array
+    # gets one sentinel element, so that a segment may end at the last observation
+    keep = np.flatnonzero(chart.t >= window.end_us - max(WINDOWS) * DAY_US)
+    sort_key = chart.sort_key[keep]
+    size = len(keep) + 1
+    value = np.zeros(size)
+    np.take(chart.value, keep, out=value[:-1])
+    x = np.zeros(size)
+    np.subtract(chart.t[keep], window.end_us, out=x[:-1])
+    x[:-1] /= DAY_US
+    xx, xy = x * x, x * value
+    series_no = chart.series_no[keep]
+    breach = np.zeros(size, dtype=np.int64)
+    breach[:-1] = (value[:-1] < t_min[series_no]) | (value[:-1] > t_max[series_no])
+    del keep, series_no
+    ends = np.searchsorted(sort_key, np.arange(lo + 1, hi + 1, dtype=np.int64) << 34)
     values: list[list[Any]] = []
     for days in WINDOWS:
         since = window.end_us - days * DAY_US
         offset = (since - window.chart_start_day * DAY_US) // 1000
-        starts = np.searchsorted(chart.sort_key, (np.arange(lo, hi, dtype=np.int64) << 34) | offset)
+        starts = np.searchsorted(sort_key, (np.arange(lo, hi, dtype=np.int64) << 34) | offset)
         count = ends - starts
         empty = count == 0
         bounds = np.empty(2 * n, dtype=np.int64)
