@@ -38,6 +38,7 @@ from typing import Any
 
 from generator.catalog import Catalog
 from generator.health import (
+    SEVERITY,
     HealthStatus,
     MetricHealth,
     ModelHealth,
@@ -623,25 +624,29 @@ class _Portfolio:
             return
         checked, t_min, t_max, warn_below, warn_above = self.limits
         model = self.series_model[s]
-        severity = np.where(
-            (v < t_min[s]) | (v > t_max[s]),
-            4,
-            np.where((v < warn_below[s]) | (v > warn_above[s]), 2, 0),
-        )
+        known = model >= 0
+        self.has_data[model[known], day[known] - self.window.chart_start_day] = True
         end_day = self.window.end_day
         next_day = np.full(len(s), end_day, dtype=np.int64)
         next_day[:-1] = np.where(s[1:] == s[:-1], day[1:], end_day)
         start = self.window.portfolio_start_day
         covers_from = np.minimum(np.maximum(day - start, 0), PORTFOLIO_DAYS)
         covers_to = np.minimum(np.maximum(next_day - start, 0), PORTFOLIO_DAYS)
+        # only checked values of known models that hold on some portfolio day count
+        chosen = np.flatnonzero(checked[s] & (covers_to > covers_from) & known)
+        s, v, model = s[chosen], v[chosen], model[chosen]
+        covers_from, covers_to = covers_from[chosen], covers_to[chosen]
+        severity = np.where(
+            (v < t_min[s]) | (v > t_max[s]),
+            4,
+            np.where((v < warn_below[s]) | (v > warn_above[s]), 2, 0),
+        )
         size = len(self.diff[4])
         for bar, diff in self.diff.items():
-            chosen = checked[s] & (severity >= bar) & (covers_to > covers_from) & (model >= 0)
-            row = model[chosen] * self.width
-            diff += np.bincount(row + covers_from[chosen], minlength=size)
-            diff -= np.bincount(row + covers_to[chosen], minlength=size)
-        known = model >= 0
-        self.has_data[model[known], day[known] - self.window.chart_start_day] = True
+            at_level = severity >= bar
+            row = model[at_level] * self.width
+            diff += np.bincount(row + covers_from[at_level], minlength=size)
+            diff -= np.bincount(row + covers_to[at_level], minlength=size)
 
     def finish(self, summary: MonitoringSummary) -> dict[str, HealthStatus]:
         """Fill `summary.portfolio`; return each model's status on the as-of day."""
@@ -747,7 +752,7 @@ def _model_health(
         MetricHealth(metric, "", None, None, HealthStatus.unmonitored, threshold=declared[metric])
         for metric in missing
     )
-    metrics.sort(key=lambda m: (m.threshold is None, -_severity(m.status), m.metric, m.segment))
+    metrics.sort(key=lambda m: (m.threshold is None, -SEVERITY[m.status], m.metric, m.segment))
     last_data = max((m.latest_ts for m in metrics if m.latest_ts is not None), default=None)
     return ModelHealth(
         model_id=card.id,
@@ -759,12 +764,6 @@ def _model_health(
         stage=card.stage,
         freshness_days=card.monitoring.freshness_days if card.monitoring else None,
     )
-
-
-def _severity(status: HealthStatus) -> int:
-    from generator.health import SEVERITY
-
-    return SEVERITY[status]
 
 
 def _reason(
