@@ -300,6 +300,9 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
     by_model: dict[str, list[tuple[tuple[Any, ...], MetricThreshold | None]]] = {}
     for row, threshold in zip(series.rows, series.thresholds, strict=True):
         by_model.setdefault(row[0], []).append((row, threshold))
+    # many series share their first and last times: each distinct one is converted once
+    first, last = columns.index("first_t"), columns.index("last_t")
+    stamps = {t: _stamp(t) for t in {row[i] for row in rows for i in (first, last)}}
     for model_id, card in sorted(catalog.models.items()):
         summary.models[model_id] = _model_health(
             card,
@@ -308,6 +311,7 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
             by_model.get(model_id, []),
             series.columns,
             breach_since,
+            stamps,
         )
     return summary
 
@@ -712,6 +716,7 @@ def _model_health(
     rows: list[tuple[tuple[Any, ...], MetricThreshold | None]],
     columns: list[str],
     breach_since: dict[tuple[str, str, str], int],
+    stamps: dict[int, dt.datetime | None],
 ) -> ModelHealth:
     index = {name: i for i, name in enumerate(columns)}
     window_columns = [
@@ -727,21 +732,23 @@ def _model_health(
         latest = row[index["latest_value"]]
         metric_status = classify(latest, threshold) if threshold is not None else HealthStatus.ok
         windows = tuple(
-            WindowStats(days, row[n], row[mean], row[low], row[high], row[slope], row[breaches])
-            for days, n, mean, low, high, slope, breaches in window_columns
+            [
+                WindowStats(days, row[n], row[mean], row[low], row[high], row[slope], row[breaches])
+                for days, n, mean, low, high, slope, breaches in window_columns
+            ]
         )
         metrics.append(
             MetricHealth(
                 metric=metric,
                 segment=segment,
                 latest_value=latest,
-                latest_ts=_stamp(row[index["last_t"]]),
+                latest_ts=stamps[row[index["last_t"]]],
                 status=metric_status,
                 windows=windows,
                 breach_since=_stamp(breach_since.get((card.id, metric, segment))),
                 threshold=threshold,
                 latest_version=row[index["latest_version"]],
-                first_ts=_stamp(row[index["first_t"]]),
+                first_ts=stamps[row[index["first_t"]]],
                 observations=row[index["n"]],
             )
         )
