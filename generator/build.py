@@ -22,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -102,6 +104,98 @@ class BuildResult:
     pages: int
     search_files: int
     warnings: list[str] = field(default_factory=list)
+    skipped: bool = False
+    """True when nothing changed since the last build of this site: the builder and
+    Pagefind did not run and the published site was left as it was."""
+
+
+STAMP_NAME = "site-stamp.json"
+"""In the build folder: what the last successful build was built from (see `build_stamp`)."""
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {}
+    for package in ("govcat", "mkdocs", "mkdocs-material", "zensical", "pagefind"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = ""
+    return versions
+
+
+def build_stamp(
+    *,
+    config: dict[str, Any],
+    source_digest: str,
+    site_dir: Path,
+    as_of: dt.date,
+    engine: str,
+    strict: bool,
+    search: bool,
+) -> str:
+    """A hash of everything a build reads: the generated tree, the effective config, the
+    project config it inherits, the options, the as-of date and the tool versions."""
+    inherited = config.get("INHERIT")
+    project_text = ""
+    if inherited:
+        # the effective config's paths are relative to the build folder (see effective_config)
+        candidates = [Path(inherited)] if Path(inherited).is_absolute() else []
+        candidates.append(Path(config.get("_base", ".")) / inherited)
+        for candidate in candidates:
+            with contextlib.suppress(OSError):
+                project_text = candidate.read_text("utf-8")
+                break
+    payload = {
+        "source": source_digest,
+        "config": {k: v for k, v in config.items() if k != "site_dir"},
+        "project_config": project_text,
+        "site_dir": str(site_dir),
+        "as_of": as_of.isoformat(),
+        "engine": engine,
+        "strict": strict,
+        "search": search,
+        "versions": _versions(),
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _site_identity(site_dir: Path) -> list[int]:
+    """The published folder's inode and mtime: another process replacing it changes them."""
+    stat = site_dir.stat()
+    return [stat.st_ino, stat.st_mtime_ns]
+
+
+def _read_stamp(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _write_stamp(path: Path, value: dict[str, Any]) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(value, stream, sort_keys=True)
+    os.replace(temporary, path)
+
+
+def _unchanged_site(stamp_file: Path, stamp: str, site_dir: Path) -> dict[str, Any] | None:
+    """The last build's record if it was built from exactly `stamp` and is still in place."""
+    recorded = _read_stamp(stamp_file)
+    if not recorded or recorded.get("stamp") != stamp:
+        return None
+    try:
+        if not (site_dir / "index.html").is_file():
+            return None
+        if recorded.get("site") != _site_identity(site_dir):
+            return None
+    except OSError:
+        return None
+    return recorded
 
 
 class _PermissiveLoader(yaml.SafeLoader):
@@ -217,6 +311,34 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def fragment_text(environment: Any, name: str) -> Any:
+    """A page's HTML fragment exactly as `{% include name %}` renders it, without compiling it.
+
+    Fragments hold no template syntax (their braces are character references), so
+    Jinja would output the text unchanged after normalizing newlines and dropping
+    one trailing newline (`keep_trailing_newline` is off in the theme's environment);
+    compiling 10,000 one-off templates is what this avoids.
+    """
+    from markupsafe import Markup
+
+    source, _, _ = environment.loader.get_source(environment, name)
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    if not environment.keep_trailing_newline and text.endswith("\n"):
+        text = text[:-1]
+    return Markup(text)
+
+
+def _fragment_plugin() -> Any:
+    from mkdocs.plugins import BasePlugin
+
+    class FragmentPlugin(BasePlugin):  # type: ignore[type-arg]
+        def on_env(self, env: Any, /, *, config: Any, files: Any) -> Any:
+            env.globals["govcat_fragment"] = lambda name: fragment_text(env, name)
+            return env
+
+    return FragmentPlugin()
+
+
 def _build_with_mkdocs(config_file: Path, strict: bool) -> list[str]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -227,6 +349,7 @@ def _build_with_mkdocs(config_file: Path, strict: bool) -> list[str]:
     logger.addHandler(collector)
     try:
         config = load_config(config_file=str(config_file), strict=strict)
+        config.plugins["govcat-fragments"] = _fragment_plugin()
         build(config)
     except MkDocsException as error:
         details = "\n".join(f"  {m}" for m in collector.messages)
@@ -353,14 +476,44 @@ def build_site(
     engine: str = "mkdocs",
     strict: bool = False,
     search: bool = True,
+    source_digest: str = "",
 ) -> BuildResult:
     """Build the site described by `config` and swap it into `site_dir`.
 
     `config["site_dir"]` is replaced by a temporary folder beside `site_dir`.
+
+    With `source_digest` (the render's hash of the generated tree) the build is
+    skipped when the site in place was built from the same tree, config, options,
+    as-of date and tool versions (a nightly rebuild with nothing changed): its
+    stamp is kept in `build/site-stamp.json`, removed before any build starts and
+    written only after the new site has been swapped in.
     """
     if engine not in ENGINES:
         raise BuildError(f"unknown engine '{engine}' — use one of {', '.join(ENGINES)}")
     site_dir = site_dir.resolve()
+    stamp_file = config_file.parent / STAMP_NAME
+    stamp = ""
+    if source_digest:
+        stamp = build_stamp(
+            config={**config, "_base": str(config_file.parent)},
+            source_digest=source_digest,
+            site_dir=site_dir,
+            as_of=as_of,
+            engine=engine,
+            strict=strict,
+            search=search,
+        )
+        recorded = _unchanged_site(stamp_file, stamp, site_dir)
+        if recorded is not None:
+            return BuildResult(
+                site_dir,
+                engine,
+                int(recorded.get("pages", 0)),
+                int(recorded.get("search_files", 0)),
+                list(recorded.get("warnings", [])),
+                skipped=True,
+            )
+    stamp_file.unlink(missing_ok=True)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     # Zensical refuses a site_dir outside its config's folder: build inside build/ then.
     scratch = config_file.parent.resolve() if engine == "zensical" else site_dir.parent
@@ -384,6 +537,15 @@ def build_site(
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+    if stamp:
+        record = {
+            "stamp": stamp,
+            "site": _site_identity(site_dir),
+            "pages": pages,
+            "search_files": search_files,
+            "warnings": warnings,
+        }
+        _write_stamp(stamp_file, record)
     return BuildResult(site_dir, engine, pages, search_files, warnings)
 
 

@@ -82,6 +82,8 @@ class PipelineReport:
     removed: int = 0
     search_files: int = 0
     site_dir: Path | None = None
+    build_skipped: bool = False
+    """Nothing changed since the last build of this site: the builder did not run."""
     warnings: list[Problem] = field(default_factory=list)
     build_warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -288,8 +290,12 @@ def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
         engine=options.engine,
         strict=options.strict,
         search=options.search,
+        source_digest=rendered.digest,
     )
     report.timings["build"] = time.perf_counter() - started
+    if result.skipped:
+        progress("nothing changed since the last build: the site in place is kept")
+    report.build_skipped = result.skipped
     report.site_dir = result.site_dir
     report.search_files = result.search_files
     report.build_warnings = result.warnings

@@ -131,6 +131,7 @@ def build(
         f"{report.site_dir}: {report.models} models, {report.pages} pages "
         f"({report.changed} generated files changed, {report.removed} removed)"
         + (f", search index {report.search_files} files" if report.search_files else "")
+        + ("; unchanged since the last build, site kept" if report.build_skipped else "")
     )
 
 

@@ -101,6 +101,9 @@ class RenderResult:
     changed: list[str]
     removed: list[str]
     nav: list[NavEntry] = field(default_factory=list)
+    digest: str = ""
+    """Hash of the whole generated tree (docs and overrides) after a full render: the
+    build stage skips the site builder when it built from the same tree before."""
 
 
 def _root_prefix(path: str) -> str:
@@ -398,4 +401,5 @@ def render_site(
         changed=docs.changed + overrides.changed,
         removed=removed,
         nav=sorted(out.nav, key=lambda n: (n.order, n.title)),
+        digest="" if scope is not None else f"{docs.digest()}-{overrides.digest()}",
     )

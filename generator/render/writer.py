@@ -9,6 +9,7 @@ watcher never sees a half-written page.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -23,6 +24,8 @@ class Writer:
         self.root = root
         self.written: set[str] = set()
         self.changed: list[str] = []
+        self.digests: dict[str, str] = {}
+        """Path → content hash of every file written (the build stage's skip stamp)."""
 
     def write(self, relative: str, content: str | bytes) -> None:
         """Write `content` to `root/relative` unless the file already holds exactly it."""
@@ -33,6 +36,7 @@ class Writer:
             raise ValueError(f"generated path escapes the output folder: {relative}")
         self.written.add(relative)
         data = content.encode("utf-8") if isinstance(content, str) else content
+        self.digests[relative] = hashlib.blake2b(data, digest_size=16).hexdigest()
         path = self.root / relative
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
@@ -62,6 +66,13 @@ class Writer:
             allow_nan=False,
         )
         self.write(relative, text + "\n")
+
+    def digest(self) -> str:
+        """One hash of every path and content written: equal digests, equal trees."""
+        total = hashlib.blake2b(digest_size=16)
+        for relative in sorted(self.digests):
+            total.update(f"{relative}\0{self.digests[relative]}\n".encode())
+        return total.hexdigest()
 
     def finish(self) -> list[str]:
         """Delete files under `root` that this run did not write; return their paths."""
