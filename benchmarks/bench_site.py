@@ -61,6 +61,8 @@ from benchmarks.common import child_report
 from generator.pipeline import BuildOptions, run
 import datetime as dt
 project, out = Path(sys.argv[1]), Path(sys.argv[4])
+# a full build every run: without its stamp, an unchanged site is not kept (see bench_rebuild)
+(out / "build" / "site-stamp.json").unlink(missing_ok=True)
 started = time.perf_counter()
 report = run(BuildOptions(catalog=project / "catalog", project_dir=project,
                           build_dir=out / "build", site_dir=out / "site",
