@@ -334,6 +334,13 @@ def _batches(series: _Series, window: _Window) -> list[tuple[int, int]]:
     return result
 
 
+def _arrays(connection: Any, sql: str) -> dict[str, Any]:
+    """The columns of a query's result as numpy arrays (via Arrow: about twice as fast as
+    `fetchnumpy` for millions of rows; the columns read here are never NULL)."""
+    table = connection.sql(sql).to_arrow_table()
+    return {name: table.column(name).to_numpy() for name in table.column_names}
+
+
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -369,11 +376,11 @@ def _chart(
         sql = CHART_BY_KEY_SQL.format(
             source=source, models=models.replace("model_id", "o.model_id"), **params
         )
-        points = connection.execute(sql).fetchnumpy()
+        points = _arrays(connection, sql)
         series_no = np.asarray(points["series_no"], dtype=np.int64)
     else:
         sql = CHART_SQL.format(source=source, models=models, **params)
-        points = connection.execute(sql).fetchnumpy()
+        points = _arrays(connection, sql)
         point_hash = np.asarray(points["key_hash"], dtype=np.uint64)
         series_no = order[np.searchsorted(sorted_hashes, point_hash)].astype(np.int64) + lo
         del point_hash
