@@ -382,8 +382,13 @@ def _chart(
         sql = CHART_SQL.format(source=source, models=models, **params)
         points = _arrays(connection, sql)
         point_hash = np.asarray(points["key_hash"], dtype=np.uint64)
-        series_no = order[np.searchsorted(sorted_hashes, point_hash)].astype(np.int64) + lo
-        del point_hash
+        # parts are sorted by series, so equal hashes come in runs: look up each run once
+        new_run = np.ones(len(point_hash), dtype=bool)
+        new_run[1:] = point_hash[1:] != point_hash[:-1]
+        heads = np.flatnonzero(new_run)
+        run_series = order[np.searchsorted(sorted_hashes, point_hash[heads])].astype(np.int64)
+        series_no = np.repeat(run_series + lo, np.diff(np.append(heads, len(point_hash))))
+        del point_hash, new_run, heads
     t = np.asarray(points["t"], dtype=np.int64)
     value = np.asarray(points["value"], dtype=np.float64)
     del points
