@@ -311,34 +311,6 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def fragment_text(environment: Any, name: str) -> Any:
-    """A page's HTML fragment exactly as `{% include name %}` renders it, without compiling it.
-
-    Fragments hold no template syntax (their braces are character references), so
-    Jinja would output the text unchanged after normalizing newlines and dropping
-    one trailing newline (`keep_trailing_newline` is off in the theme's environment);
-    compiling 10,000 one-off templates is what this avoids.
-    """
-    from markupsafe import Markup
-
-    source, _, _ = environment.loader.get_source(environment, name)
-    text = source.replace("\r\n", "\n").replace("\r", "\n")
-    if not environment.keep_trailing_newline and text.endswith("\n"):
-        text = text[:-1]
-    return Markup(text)
-
-
-def _fragment_plugin() -> Any:
-    from mkdocs.plugins import BasePlugin
-
-    class FragmentPlugin(BasePlugin):  # type: ignore[type-arg]
-        def on_env(self, env: Any, /, *, config: Any, files: Any) -> Any:
-            env.globals["govcat_fragment"] = lambda name: fragment_text(env, name)
-            return env
-
-    return FragmentPlugin()
-
-
 def _build_with_mkdocs(config_file: Path, strict: bool) -> list[str]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -349,7 +321,6 @@ def _build_with_mkdocs(config_file: Path, strict: bool) -> list[str]:
     logger.addHandler(collector)
     try:
         config = load_config(config_file=str(config_file), strict=strict)
-        config.plugins["govcat-fragments"] = _fragment_plugin()
         build(config)
     except MkDocsException as error:
         details = "\n".join(f"  {m}" for m in collector.messages)
