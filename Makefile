@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 site: install ## build the demo catalog's site into site/
 	$(BIN)/govcat build --catalog $(CATALOG)
-	@echo "Open site/index.html, or run 'make serve' and browse http://127.0.0.1:8000/"
+	@echo "Built site/ — browse it with 'make serve' (http://127.0.0.1:8000/) or publish site/ on any static web server"
 
 serve: install ## preview the site with live reload
 	$(BIN)/govcat serve --catalog $(CATALOG)
