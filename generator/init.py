@@ -15,9 +15,9 @@ What it writes (templates in `generator/scaffolds/init/`):
     .pre-commit-config.yaml  a local `govcat validate` hook
     .gitignore, README.md
 
-The workflow templates are byte-for-byte copies of this repository's
-`.github/` files (a test keeps them equal); the install steps are rewritten
-when they are written out. Dates in the example cards are relative to today, so
+The workflows and scripts are this repository's own `.github/` files (shipped in
+the wheel as package data); their install steps are rewritten when they are
+written out. Dates in the example cards are relative to today, so
 the example validates and builds without findings on the day it is written.
 """
 
@@ -78,6 +78,21 @@ def templates() -> Traversable:
     return resources.files("generator.scaffolds").joinpath(TEMPLATES)
 
 
+GITHUB_FOLDERS = ("workflows", "scripts")
+
+
+def github_templates() -> Traversable:
+    """govcat's own `.github/` (workflows and scripts): one source of truth.
+
+    A wheel carries them as `generator/scaffolds/init/github/` (hatch force-include);
+    a source checkout reads the repository's `.github/` itself.
+    """
+    packaged = templates().joinpath("github")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[1] / ".github"
+
+
 def _walk(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
     found = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -107,7 +122,13 @@ def planned_files(title: str, today: dt.date) -> dict[str, str]:
         "__NEXT_REVIEW__": (today + dt.timedelta(days=320)).isoformat(),
     }
     files: dict[str, str] = {}
-    for path, entry in _walk(templates()):
+    github = github_templates()
+    sources = _walk(templates()) + [
+        (f"github/{folder}/{path}", entry)
+        for folder in GITHUB_FOLDERS
+        for path, entry in _walk(github.joinpath(folder))
+    ]
+    for path, entry in sources:
         text = entry.read_text("utf-8")
         if path.startswith("github/"):
             target = "." + path

@@ -11,7 +11,13 @@ import yaml
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
-from generator.init import WORKFLOW_REPLACEMENTS, init_repository, templates
+from generator.init import (
+    GITHUB_FOLDERS,
+    WORKFLOW_REPLACEMENTS,
+    github_templates,
+    init_repository,
+    planned_files,
+)
 from tests.conftest import REPO
 
 EXPECTED_FILES = [
@@ -139,23 +145,22 @@ def test_a_file_is_not_a_folder(tmp_path: Path) -> None:
     assert "file" in result.output
 
 
-def test_workflow_templates_are_copies_of_this_repositorys_workflows() -> None:
-    """One source of truth: the shipped templates equal .github/ byte for byte."""
-    shipped = templates().joinpath("github")
-    for folder in ("workflows", "scripts"):
+def test_workflow_templates_are_this_repositorys_workflows() -> None:
+    """One source of truth: init copies .github/ (a wheel ships it as package data)."""
+    shipped = github_templates()
+    for folder in GITHUB_FOLDERS:
         ours = sorted(p.name for p in (REPO / ".github" / folder).iterdir() if p.is_file())
         theirs = sorted(e.name for e in shipped.joinpath(folder).iterdir())
-        assert theirs == ours, f"generator/scaffolds/init/github/{folder} differs from .github/"
-        for name in ours:
-            assert (
-                shipped.joinpath(folder, name).read_bytes()
-                == (REPO / ".github" / folder / name).read_bytes()
-            ), f"copy .github/{folder}/{name} to generator/scaffolds/init/github/{folder}/"
+        assert theirs == ours
+    planned = planned_files("Catalog", dt.date(2026, 11, 22))
+    assert planned[".github/scripts/health_issues.py"] == (
+        REPO / ".github" / "scripts" / "health_issues.py"
+    ).read_text("utf-8")
 
 
 def test_every_install_rewrite_applies() -> None:
     texts = [
-        entry.read_text("utf-8") for entry in templates().joinpath("github/workflows").iterdir()
+        entry.read_text("utf-8") for entry in github_templates().joinpath("workflows").iterdir()
     ]
     for ours, _ in WORKFLOW_REPLACEMENTS:
         assert any(ours in text for text in texts), f"no workflow contains {ours!r} any more"
