@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 
 from generator.errors import BuildError
+from generator.scaffold import atomic_write
 
 ENGINES = ("mkdocs", "zensical")
 
@@ -177,10 +178,7 @@ def _read_stamp(path: Path) -> dict[str, Any]:
 
 
 def _write_stamp(path: Path, value: dict[str, Any]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(value, stream, sort_keys=True)
-    os.replace(temporary, path)
+    atomic_write(path, json.dumps(value, sort_keys=True), durable=False)
 
 
 def _unchanged_site(stamp_file: Path, stamp: str, site_dir: Path) -> dict[str, Any] | None:

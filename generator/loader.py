@@ -238,7 +238,7 @@ class _Builder:
         track = self.track
         values, keys = self.values, self.keys
 
-        def place(value: Any, loc: Loc, mark: Any, anchor: str | None, size: int) -> None:
+        def place(value: Any, anchor: str | None, size: int) -> None:
             nonlocal root
             if anchor is not None:
                 anchors[anchor] = (value, size)
@@ -284,7 +284,7 @@ class _Builder:
                 loc = self._child_loc(stack) if track else ()
                 if track:
                     values[loc] = (mark.line + 1, mark.column + 1)
-                place(value, loc, mark, event.anchor, 1)
+                place(value, event.anchor, 1)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 self.nodes += 1
                 self._check_tag(event)
@@ -300,8 +300,8 @@ class _Builder:
                 container: Any = {} if kind is yaml.MappingStartEvent else []
                 stack.append([container, loc, None, event.anchor, self.nodes, None])
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                container, loc, _, anchor, start, _ = stack.pop()
-                place(container, loc, event.start_mark, anchor, self.nodes - start + 1)
+                container, _, _, anchor, start, _ = stack.pop()
+                place(container, anchor, self.nodes - start + 1)
             elif kind is yaml.AliasEvent:
                 if event.anchor not in anchors:
                     raise self.fail(
@@ -326,7 +326,7 @@ class _Builder:
                 loc = self._child_loc(stack) if track else ()
                 if track:
                     values[loc] = (event.start_mark.line + 1, event.start_mark.column + 1)
-                place(value, loc, event.start_mark, None, size)
+                place(value, None, size)
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:

@@ -16,15 +16,21 @@ class ScaffoldError(Exception):
     """A scaffold cannot be written (bad id, file exists)."""
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file and a rename (never half-written)."""
+def atomic_write(path: Path, content: str | bytes, *, durable: bool = True) -> None:
+    """Write `content` to `path` via a temporary file and a rename (never half-written).
+
+    `durable` also fsyncs before the rename: for files users keep (cards, exports,
+    the monitoring store); generated build files skip it for speed.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -7,20 +7,12 @@ from pathlib import Path
 
 import click
 
+from generator.cli.options import parse_date
 from generator.errors import ProblemsFound, format_problems, summary_line
 
 CATALOG_ARGUMENT = click.argument(
     "catalog", type=click.Path(file_okay=False, path_type=Path), default="catalog", required=False
 )
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 @click.command()
@@ -61,7 +53,7 @@ def validate(
 
     if not catalog.is_dir():
         raise click.UsageError(f"catalog folder '{catalog}' does not exist")
-    day = _parse_date(today) or dt.date.today()
+    day = parse_date(today) or dt.date.today()
     result = validate_catalog(catalog, today=day)
     policy = run_policy(result.catalog, day)  # findings fail only with --fail-on
     if strict:

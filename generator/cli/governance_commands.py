@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
+
+from generator.cli.options import parse_date
 
 CATALOG_OPTION = click.option(
     "--catalog",
@@ -87,17 +90,8 @@ def policy_checks() -> None:
     click.echo(describe_checks())
 
 
-def _as_of(value: str | None):  # noqa: ANN202 - dt.date
-    import datetime as dt
-
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--today"
-        ) from None
+def _as_of(value: str | None) -> dt.date:
+    return parse_date(value, param_hint="--today") or dt.date.today()
 
 
 TODAY_OPTION = click.option(

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
+from generator.cli.options import parse_date
+
 AUDIENCE_CHOICES = ("public", "internal", "restricted")
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _site_options(command: click.Command) -> click.Command:
@@ -165,7 +157,7 @@ def serve(
         catalog=catalog,
         build_dir=build_dir,
         config_file=config_file,
-        as_of=_parse_date(as_of),
+        as_of=parse_date(as_of),
         audience=audience,
     )
     serve_site(options, host=host, port=port, progress=terminal_progress)

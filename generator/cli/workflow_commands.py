@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 import click
+
+from generator.cli.options import parse_date
 
 CATALOG_OPTION = click.option(
     "--catalog",
@@ -70,7 +71,7 @@ def diff(
 
     if not catalog.is_dir():
         raise click.UsageError(f"catalog folder '{catalog}' does not exist")
-    on = _parse_date(today)
+    on = parse_date(today)
     report = governance_diff(catalog, base, head, today=on, progress=_terminal_progress())
     text = render_json(report) if output_format == "json" else render_markdown(report)
     click.echo(text, nl=False)
@@ -197,15 +198,6 @@ def _write_output(path: Path, text: str) -> None:
         from generator.scaffold import atomic_write
 
         atomic_write(path, text)
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 COMMANDS: list[click.Command] = [diff, codeowners, init]
