@@ -34,6 +34,7 @@ import datetime as dt
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from generator.catalog import Catalog
@@ -202,19 +203,38 @@ class _Chart:
 
 @dataclass
 class _Series:
-    """Every series with data up to the as-of day, in key order (its index is its number)."""
+    """Every series with data up to the as-of day, in key order (its index is its number).
 
-    rows: list[tuple[Any, ...]]
-    columns: list[str]
+    Columns: lists for strings and thresholds, numpy arrays for numbers.
+    """
+
+    model_id: list[str]
+    metric: list[str]
+    segment: list[str]
+    key_hash: Any
+    """uint64: DuckDB's hash(model_id, metric, segment)."""
+    n: Any
+    first_t: Any
+    last_t: Any
+    latest_value: Any
+    latest_version: list[str | None]
     thresholds: list[MetricThreshold | None]
 
-    def add_columns(self, names: list[str], values: list[list[Any]]) -> None:
-        """Append columns (one list of values per column, one value per series)."""
-        self.columns = self.columns + names
-        if self.rows:
-            self.rows = [
-                row + extra for row, extra in zip(self.rows, zip(*values, strict=True), strict=True)
-            ]
+    def __len__(self) -> int:
+        return len(self.model_id)
+
+    def key(self, i: int) -> tuple[str, str, str]:
+        """(model_id, metric, segment) of series `i`."""
+        return self.model_id[i], self.metric[i], self.segment[i]
+
+    def model_runs(self) -> list[tuple[str, int, int]]:
+        """(model_id, first series, end) for each model, in key order."""
+        ids, runs, lo = self.model_id, [], 0
+        for i in range(1, len(ids) + 1):
+            if i == len(ids) or ids[i] != ids[lo]:
+                runs.append((ids[lo], lo, i))
+                lo = i
+        return runs
 
     def limits(self) -> tuple[Any, Any, Any, Any, Any]:
         """checked, t_min, t_max, warn_below, warn_above as numpy arrays (missing = ±inf)."""
@@ -239,6 +259,46 @@ class _Series:
         )
 
 
+def _read_series(connection: Any, sql: str, catalog: Catalog | None) -> _Series:
+    """Run STATS_SQL; thresholds from the cards of `catalog` (None: no thresholds)."""
+    import numpy as np
+
+    table = connection.sql(sql).to_arrow_table()
+
+    def numbers(name: str, dtype: Any) -> Any:
+        return np.asarray(table.column(name).to_numpy(), dtype=dtype)
+
+    model_id = table.column("model_id").to_pylist()
+    metric = table.column("metric").to_pylist()
+    segment = table.column("segment").to_pylist()
+    thresholds: list[MetricThreshold | None] = [None] * len(model_id)
+    if catalog is not None:
+        checked_by_model = {
+            model_id: (
+                set(checked_segments(card)),
+                card.monitoring.metrics if card.monitoring else {},
+            )
+            for model_id, card in catalog.models.items()
+        }
+        no_card: tuple[set[str], dict[str, MetricThreshold]] = (set(), {})
+        for i, (m, k, g) in enumerate(zip(model_id, metric, segment, strict=True)):
+            segments, metrics = checked_by_model.get(m, no_card)
+            if g in segments:
+                thresholds[i] = metrics.get(k)
+    return _Series(
+        model_id,
+        metric,
+        segment,
+        numbers("key_hash", np.uint64),
+        numbers("n", np.int64),
+        numbers("first_t", np.int64),
+        numbers("last_t", np.int64),
+        numbers("latest_value", np.float64),
+        table.column("latest_version").to_pylist(),
+        thresholds,
+    )
+
+
 def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
     """Health of every model of `catalog` as of the end of `as_of` (default: today, UTC)."""
     as_of = as_of or dt.datetime.now(dt.UTC).date()
@@ -255,82 +315,119 @@ def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSu
         )
     connection = duckdb_connect(location)
     connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    cursor = connection.execute(STATS_SQL.format(source=source, **params))
-    columns = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    thresholds = []
-    checked_by_model = {
-        model_id: (set(checked_segments(card)), card.monitoring.metrics if card.monitoring else {})
-        for model_id, card in catalog.models.items()
-    }
-    no_card: tuple[set[str], dict[str, MetricThreshold]] = (set(), {})
-    for model_id, metric, segment, *_ in rows:
-        segments, metrics = checked_by_model.get(model_id, no_card)
-        thresholds.append(metrics.get(metric) if segment in segments else None)
-    series = _Series(rows, columns, thresholds)
+    series = _read_series(connection, STATS_SQL.format(source=source, **params), catalog)
     limits = series.limits()
-    keys = [(row[0], row[1], row[2]) for row in rows]
-    portfolio = _Portfolio(models, keys, series, limits, window)
-    window_columns: list[list[Any]] = []
-    breach_since: dict[tuple[str, str, str], int] = {}
+    portfolio = _Portfolio(models, series, limits, window)
+    window_parts: list[list[Any]] = []
+    breach_since: dict[int, int] = {}
     # the chart window is read in batches of whole models, so that memory stays bounded
     for lo, hi in _batches(series, window):
         chart = _chart(connection, source, series, params, lo, hi)
-        values = _windows(chart, lo, hi, limits, window)
-        window_columns = (
-            values
-            if not window_columns
-            else [old + new for old, new in zip(window_columns, values, strict=True)]
-        )
+        window_parts.append(_windows(chart, lo, hi, limits, window))
         breach_since.update(_breach_since(connection, source, series, chart, params, lo, hi))
         summary.series.update(
             (model_id, model_series)
-            for model_id, model_series in _series(keys, chart, window, lo, hi).items()
+            for model_id, model_series in _series(series, chart, window, lo, hi).items()
             if model_id in catalog.models  # data of a deleted card stays in the store, unshown
         )
         portfolio.add(chart)
         del chart
     connection.close()
     statuses = portfolio.finish(summary)
-    series.add_columns(
-        [f"{name}_{days}" for days in WINDOWS for name in WINDOW_COLUMNS], window_columns
-    )
-    n_index = columns.index("n")
-    summary.rows = sum(row[n_index] for row in rows)
-    by_model: dict[str, list[tuple[tuple[Any, ...], MetricThreshold | None]]] = {}
-    for row, threshold in zip(series.rows, series.thresholds, strict=True):
-        by_model.setdefault(row[0], []).append((row, threshold))
-    # many series share their first and last times: each distinct one is converted once
-    first, last = columns.index("first_t"), columns.index("last_t")
-    stamps = {t: _stamp(t) for t in {row[i] for row in rows for i in (first, last)}}
+    summary.rows = int(series.n.sum())
+    metrics = _metric_healths(series, limits, window_parts, breach_since)
+    by_model = {model_id: (lo, hi) for model_id, lo, hi in series.model_runs()}
     for model_id, card in sorted(catalog.models.items()):
-        summary.models[model_id] = _model_health(
-            card,
-            as_of,
-            statuses[model_id],
-            by_model.get(model_id, []),
-            series.columns,
-            breach_since,
-            stamps,
-        )
+        lo, hi = by_model.get(model_id, (0, 0))
+        summary.models[model_id] = _model_health(card, as_of, statuses[model_id], metrics[lo:hi])
     return summary
+
+
+def _metric_healths(
+    series: _Series, limits: Any, window_parts: list[list[Any]], breach_since: dict[int, int]
+) -> list[MetricHealth]:
+    """One `MetricHealth` per series, built column by column; each model's run of series
+    comes out in the order `_model_health` shows them (checked first, worst first, then
+    by metric and segment)."""
+    import numpy as np
+
+    n = len(series)
+    if n == 0:
+        return []
+    checked, t_min, t_max, warn_below, warn_above = limits
+    latest = series.latest_value
+    codes = np.where(
+        checked & ((latest < t_min) | (latest > t_max)),
+        4,
+        np.where(checked & ((latest < warn_below) | (latest > warn_above)), 2, 0),
+    )
+    # many series share their first and last times: each distinct one is converted once
+    times = np.unique(np.concatenate([series.first_t, series.last_t])).tolist()
+    stamps = dict(zip(times, map(_stamp, times), strict=True))
+    windows_per_days = []
+    for w, days in enumerate(WINDOWS):
+        columns = [
+            np.concatenate([part[w * len(WINDOW_COLUMNS) + c] for part in window_parts])
+            for c in range(len(WINDOW_COLUMNS))
+        ]
+        count, mean, low, high, slope, breaches = columns
+        windows_per_days.append(
+            map(
+                WindowStats,
+                repeat(days, n),
+                count.tolist(),
+                _listed(mean),
+                _listed(low),
+                _listed(high),
+                _listed(slope),
+                breaches.tolist(),
+            )
+        )
+    since: list[dt.datetime | None] = [None] * n
+    for number, t in breach_since.items():
+        since[number] = _stamp(t)
+    healths = list(
+        map(
+            MetricHealth,
+            series.metric,
+            series.segment,
+            latest.tolist(),
+            map(stamps.__getitem__, series.last_t.tolist()),
+            map(STATUS_BY_CODE.__getitem__, codes.tolist()),
+            zip(*windows_per_days, strict=True),
+            since,
+            series.thresholds,
+            series.latest_version,
+            map(stamps.__getitem__, series.first_t.tolist()),
+            series.n.tolist(),
+        )
+    )
+    # within a model, SQL gave (metric, segment) order (byte order = str order for
+    # UTF-8); a stable sort on (unchecked, -severity) inside each model finishes it
+    model_no = np.zeros(n, dtype=np.int64)
+    model_no[1:] = np.cumsum(
+        [a != b for a, b in zip(series.model_id[1:], series.model_id[:-1], strict=True)]
+    )
+    order = np.lexsort((np.arange(n), -codes, ~checked, model_no))
+    return [healths[i] for i in order.tolist()]
 
 
 def _batches(series: _Series, window: _Window) -> list[tuple[int, int]]:
     """Ranges of series numbers, cut between models, of about CHART_BATCH_POINTS points each."""
-    first, last = series.columns.index("first_t"), series.columns.index("last_t")
-    n_index = series.columns.index("n")
+    import numpy as np
+
     chart_start = window.chart_start_day * DAY_US
-    result, lo, points = [], 0, 0.0
-    for i, row in enumerate(series.rows):
-        if points >= CHART_BATCH_POINTS and i > lo and row[0] != series.rows[i - 1][0]:
-            result.append((lo, i))
-            lo, points = i, 0.0
-        span = max(1, row[last] - row[first])
-        inside = max(0, row[last] - max(row[first], chart_start))
-        points += row[n_index] * min(1.0, (inside + 1) / span)
-    if lo < len(series.rows) or not result:
-        result.append((lo, len(series.rows)))
+    span = np.maximum(1, series.last_t - series.first_t)
+    inside = np.maximum(0, series.last_t - np.maximum(series.first_t, chart_start))
+    points = (series.n * np.minimum(1.0, (inside + 1) / span)).tolist()
+    result, lo, total = [], 0, 0.0
+    for _, first, end in series.model_runs():
+        if total >= CHART_BATCH_POINTS and first > lo:
+            result.append((lo, first))
+            lo, total = first, 0.0
+        total += sum(points[first:end])
+    if lo < len(series) or not result:
+        result.append((lo, len(series)))
     return result
 
 
@@ -351,14 +448,14 @@ def _chart(
     """The chart window's observations of series lo..hi-1, sorted by (series, time)."""
     import numpy as np
 
-    if lo == 0 and hi == len(series.rows):
+    if lo == 0 and hi == len(series):
         models = ""
     else:
         models = (
-            f"AND model_id >= {_quoted(series.rows[lo][0])} "
-            f"AND model_id <= {_quoted(series.rows[hi - 1][0])}"
+            f"AND model_id >= {_quoted(series.model_id[lo])} "
+            f"AND model_id <= {_quoted(series.model_id[hi - 1])}"
         )
-    hashes = np.asarray([row[3] for row in series.rows[lo:hi]], dtype=np.uint64)
+    hashes = series.key_hash[lo:hi]
     order = np.argsort(hashes, kind="stable")
     sorted_hashes = hashes[order]
     if len(sorted_hashes) > 1 and bool((sorted_hashes[1:] == sorted_hashes[:-1]).any()):
@@ -366,9 +463,9 @@ def _chart(
 
         keys = pa.table(
             {
-                "model_id": [row[0] for row in series.rows[lo:hi]],
-                "metric": [row[1] for row in series.rows[lo:hi]],
-                "segment": [row[2] for row in series.rows[lo:hi]],
+                "model_id": series.model_id[lo:hi],
+                "metric": series.metric[lo:hi],
+                "segment": series.segment[lo:hi],
                 "series_no": pa.array(range(lo, hi), pa.int64()),
             }
         )
@@ -421,15 +518,18 @@ def _segment_reduce(ufunc: Any, padded: Any, bounds: Any) -> Any:
     return ufunc.reduceat(padded, bounds)[0::2]
 
 
-def _listed(values: Any, empty: Any) -> list[Any]:
-    """Numbers as a list, None where the window is empty or the value is NaN."""
-    return [
-        None if e or v != v else v for e, v in zip(empty.tolist(), values.tolist(), strict=True)
-    ]
+def _listed(values: Any) -> list[Any]:
+    """Numbers as a list of floats, None where NaN."""
+    import numpy as np
+
+    listed = values.astype(object)
+    listed[np.isnan(values)] = None
+    return listed.tolist()
 
 
-def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> list[list[Any]]:
-    """The 7/30/90-day statistics of series lo..hi-1: one list per column of WINDOW_COLUMNS."""
+def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> list[Any]:
+    """The 7/30/90-day statistics of series lo..hi-1: one array per window and column of
+    WINDOW_COLUMNS (NaN for a missing mean, min, max or slope)."""
     import numpy as np
 
     n = hi - lo
@@ -450,7 +550,7 @@ def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> l
     breach[:-1] = (value[:-1] < t_min[series_no]) | (value[:-1] > t_max[series_no])
     del keep, series_no
     ends = np.searchsorted(sort_key, np.arange(lo + 1, hi + 1, dtype=np.int64) << 34)
-    values: list[list[Any]] = []
+    values: list[Any] = []
     for days in WINDOWS:
         since = window.end_us - days * DAY_US
         offset = (since - window.chart_start_day * DAY_US) // 1000
@@ -471,14 +571,9 @@ def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> l
             slope = (count * sum_xy - sum_x * total) / (count * sum_xx - sum_x * sum_x)
         slope[(count < 2) | ~np.isfinite(slope)] = np.nan
         breaches = np.where(empty | ~checked[lo:hi], 0, breaches)
-        values += [
-            count.tolist(),
-            _listed(mean, empty),
-            _listed(low, empty),
-            _listed(high, empty),
-            _listed(slope, empty),
-            breaches.tolist(),
-        ]
+        for column in (mean, low, high, slope):
+            column[empty] = np.nan
+        values += [count, mean, low, high, slope, breaches]
     return values
 
 
@@ -497,8 +592,9 @@ def _breach_since(
     params: dict[str, int],
     lo: int,
     hi: int,
-) -> dict[tuple[str, str, str], int]:
-    """When each currently breaching series (of lo..hi-1) began its run of breaches.
+) -> dict[int, int]:
+    """When each currently breaching series (of lo..hi-1) began its run of breaches, by
+    series number.
 
     The first observation after the last one that did not breach: found in the
     chart window's sorted observations, or, for a series breaching throughout the
@@ -507,27 +603,29 @@ def _breach_since(
     import numpy as np
     import pyarrow as pa
 
-    index = {name: i for i, name in enumerate(series.columns)}
-    result: dict[tuple[str, str, str], int] = {}
+    result: dict[int, int] = {}
     long_runs: dict[int, MetricThreshold] = {}
     for series_no in range(lo, hi):
-        row, threshold = series.rows[series_no], series.thresholds[series_no]
-        latest = row[index["latest_value"]]
-        if threshold is None or classify(latest, threshold) != HealthStatus.breach:
+        threshold = series.thresholds[series_no]
+        if threshold is None:
             continue
+        latest = float(series.latest_value[series_no])
+        if classify(latest, threshold) != HealthStatus.breach:
+            continue
+        first_t = int(series.first_t[series_no])
         start, end = int(chart.bounds[series_no - lo]), int(chart.bounds[series_no - lo + 1])
         since = _run_start(chart.t[start:end], chart.value[start:end], threshold)
-        if since is None and row[index["first_t"]] < params["chart_start_us"]:
+        if since is None and first_t < params["chart_start_us"]:
             long_runs[series_no] = threshold
         else:
-            result[row[:3]] = since if since is not None else row[index["first_t"]]
+            result[series_no] = since if since is not None else first_t
     if long_runs:
         numbers = sorted(long_runs)
         table = pa.table(
             {
-                "model_id": [series.rows[i][0] for i in numbers],
-                "metric": [series.rows[i][1] for i in numbers],
-                "segment": [series.rows[i][2] for i in numbers],
+                "model_id": [series.model_id[i] for i in numbers],
+                "metric": [series.metric[i] for i in numbers],
+                "segment": [series.segment[i] for i in numbers],
                 "series_no": pa.array(numbers, pa.int64()),
             }
         )
@@ -544,8 +642,7 @@ def _breach_since(
         for number in numbers:
             start, end = np.searchsorted(numbers_found, [number, number + 1])
             since = _run_start(t[start:end], value[start:end], long_runs[number])
-            row = series.rows[number]
-            result[row[:3]] = since if since is not None else row[index["first_t"]]
+            result[number] = since if since is not None else int(series.first_t[number])
     return result
 
 
@@ -563,7 +660,7 @@ def _run_start(t: Any, value: Any, threshold: MetricThreshold) -> int | None:
 
 
 def _series(
-    keys: list[tuple[str, str, str]], chart: _Chart, window: _Window, lo: int, hi: int
+    series: _Series, chart: _Chart, window: _Window, lo: int, hi: int
 ) -> dict[str, ModelSeries]:
     """The daily values of series lo..hi-1, one `ModelSeries` per model (no empty series)."""
     import numpy as np
@@ -574,9 +671,9 @@ def _series(
     result: dict[str, ModelSeries] = {}
     i = lo
     while i < hi:
-        model_id = keys[i][0]
+        model_id = series.model_id[i]
         j = i
-        while j < hi and keys[j][0] == model_id:
+        while j < hi and series.model_id[j] == model_id:
             j += 1
         present = [n for n in range(i, j) if bounds[n + 1 - lo] > bounds[n - lo]]
         if present:
@@ -585,7 +682,7 @@ def _series(
                 model_id=model_id,
                 start=start,
                 days=CHART_DAYS,
-                keys=tuple((keys[n][1], keys[n][2]) for n in present),
+                keys=tuple((series.metric[n], series.segment[n]) for n in present),
                 offsets=array("q", [bounds[n - lo] - first for n in present] + [end - first]),
                 day_index=array("H", day_index[first:end].tobytes()),
                 values=array("d", chart.daily_value[first:end].tobytes()),
@@ -606,7 +703,6 @@ class _Portfolio:
     def __init__(
         self,
         models: dict[str, list[Any]],
-        keys: list[tuple[str, str, str]],
         series: _Series,
         limits: Any,
         window: _Window,
@@ -620,12 +716,11 @@ class _Portfolio:
         self.declared = np.asarray(models["declared"], dtype=bool)
         n_models = len(self.model_ids)
         self.first_day = np.full(n_models, np.iinfo(np.int64).max)
-        first_index = series.columns.index("first_t")
-        for key, row in zip(keys, series.rows, strict=True):
-            m = position.get(key[0])
-            if m is not None:
-                self.first_day[m] = min(self.first_day[m], row[first_index] // DAY_US)
-        self.series_model = np.asarray([position.get(key[0], -1) for key in keys], np.int64)
+        self.series_model = np.asarray(
+            [position.get(model_id, -1) for model_id in series.model_id], np.int64
+        )
+        known = self.series_model >= 0
+        np.minimum.at(self.first_day, self.series_model[known], series.first_t[known] // DAY_US)
         self.limits = limits
         self.width = PORTFOLIO_DAYS + 1
         self.diff = {bar: np.zeros(n_models * self.width, np.int64) for bar in (4, 2)}
@@ -722,56 +817,20 @@ def _metric_reason(health: MetricHealth) -> str:
 
 
 def _model_health(
-    card: ModelCard,
-    as_of: dt.date,
-    status: HealthStatus,
-    rows: list[tuple[tuple[Any, ...], MetricThreshold | None]],
-    columns: list[str],
-    breach_since: dict[tuple[str, str, str], int],
-    stamps: dict[int, dt.datetime | None],
+    card: ModelCard, as_of: dt.date, status: HealthStatus, metrics: list[MetricHealth]
 ) -> ModelHealth:
-    index = {name: i for i, name in enumerate(columns)}
-    window_columns = [
-        (
-            days,
-            *(index[f"{name}_{days}"] for name in ("n", "mean", "min", "max", "slope", "breaches")),
-        )
-        for days in WINDOWS
-    ]
-    metrics: list[MetricHealth] = []
-    for row, threshold in rows:
-        metric, segment = row[1], row[2]
-        latest = row[index["latest_value"]]
-        metric_status = classify(latest, threshold) if threshold is not None else HealthStatus.ok
-        windows = tuple(
-            [
-                WindowStats(days, row[n], row[mean], row[low], row[high], row[slope], row[breaches])
-                for days, n, mean, low, high, slope, breaches in window_columns
-            ]
-        )
-        metrics.append(
-            MetricHealth(
-                metric=metric,
-                segment=segment,
-                latest_value=latest,
-                latest_ts=stamps[row[index["last_t"]]],
-                status=metric_status,
-                windows=windows,
-                breach_since=_stamp(breach_since.get((card.id, metric, segment))),
-                threshold=threshold,
-                latest_version=row[index["latest_version"]],
-                first_ts=stamps[row[index["first_t"]]],
-                observations=row[index["n"]],
-            )
-        )
+    """`metrics`: the model's series from `_metric_healths` (already in display order)."""
     declared = card.monitoring.metrics if card.monitoring else {}
     reported = {m.metric for m in metrics if m.segment == ""}
     missing = sorted(set(declared) - reported)
-    metrics.extend(
-        MetricHealth(metric, "", None, None, HealthStatus.unmonitored, threshold=declared[metric])
-        for metric in missing
-    )
-    metrics.sort(key=lambda m: (m.threshold is None, -SEVERITY[m.status], m.metric, m.segment))
+    if missing:
+        metrics = metrics + [
+            MetricHealth(
+                metric, "", None, None, HealthStatus.unmonitored, threshold=declared[metric]
+            )
+            for metric in missing
+        ]
+        metrics.sort(key=lambda m: (m.threshold is None, -SEVERITY[m.status], m.metric, m.segment))
     last_data = max((m.latest_ts for m in metrics if m.latest_ts is not None), default=None)
     return ModelHealth(
         model_id=card.id,

@@ -272,12 +272,8 @@ def _series_and_window(catalog):
     location, source = aggregate.source_for(catalog)
     window = aggregate._Window(AS_OF)
     connection = aggregate.duckdb_connect(location)
-    cursor = connection.execute(
-        aggregate.STATS_SQL.format(source=source, end_us=window.end_us, chart_start_us=0)
-    )
-    columns = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    return aggregate._Series(rows, columns, [None] * len(rows)), window
+    sql = aggregate.STATS_SQL.format(source=source, end_us=window.end_us, chart_start_us=0)
+    return aggregate._read_series(connection, sql, None), window
 
 
 def test_data_of_a_deleted_card_is_left_out(make_catalog, tmp_path) -> None:
