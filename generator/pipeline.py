@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.errors import BuildError, Problem, ProblemsFound
+from generator import memo
+from generator.errors import BuildError, GovcatError, Problem, ProblemsFound
 from generator.health import HealthStatus, ModelHealth, MonitoringSummary
 
 Progress = Callable[[str], None]
@@ -265,6 +266,13 @@ def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
 
     if not options.catalog.is_dir():
         raise BuildError(f"catalog folder '{options.catalog}' does not exist")
+    started = time.perf_counter()
+    digest = inputs_digest(options)
+    recorded = memo.unchanged(options.build, digest, options.site.resolve())
+    if recorded is not None:
+        progress("nothing changed since the last build: the site in place is kept")
+        return _report_from_memo(options, recorded, time.perf_counter() - started)
+    memo.forget(options.build)
     prepared = prepare(options, progress)
     report = PipelineReport(models=len(prepared.site.models), warnings=prepared.warnings)
     report.timings.update(prepared.site.extra.get("timings", {}))
@@ -299,7 +307,67 @@ def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
     report.site_dir = result.site_dir
     report.search_files = result.search_files
     report.build_warnings = result.warnings
+    memo.remember(
+        options.build,
+        digest,
+        result.site_dir,
+        {
+            "models": report.models,
+            "pages": report.pages,
+            "search_files": report.search_files,
+            "warnings": [dataclasses.asdict(problem) for problem in report.warnings],
+            "build_warnings": report.build_warnings,
+        },
+    )
     return report
+
+
+def inputs_digest(options: BuildOptions) -> str | None:
+    """The hash of everything a build of `options` reads (see generator/memo.py)."""
+    from generator.build import _versions
+    from generator.monitoring.store import resolve_store
+    from generator.render import PAGE_PRODUCERS, SITE_TEMPLATES
+    from generator.validate import load_settings
+
+    settings = load_settings(options.catalog)
+    try:
+        location = resolve_store(options.catalog, settings.monitoring_store)
+    except GovcatError:
+        return None  # validation reports it; such a build never completes anyway
+    return memo.inputs_digest(
+        catalog_root=options.catalog,
+        store_path=location.path,
+        store_is_remote=location.is_remote,
+        templates=SITE_TEMPLATES,
+        project_config=options.project_config,
+        producers=PAGE_PRODUCERS,
+        versions=_versions(),
+        options={
+            "as_of": options.resolved_as_of().isoformat(),
+            "audience": options.audience,
+            "engine": options.engine,
+            "strict": options.strict,
+            "search": options.search,
+            "site": str(options.site.resolve()),
+            "build": str(options.build.resolve()),
+        },
+    )
+
+
+def _report_from_memo(
+    options: BuildOptions, recorded: dict[str, Any], seconds: float
+) -> PipelineReport:
+    """The report of a build skipped because its inputs equal the last build's."""
+    return PipelineReport(
+        models=int(recorded.get("models", 0)),
+        pages=int(recorded.get("pages", 0)),
+        search_files=int(recorded.get("search_files", 0)),
+        site_dir=options.site.resolve(),
+        build_skipped=True,
+        warnings=[Problem(**problem) for problem in recorded.get("warnings", [])],
+        build_warnings=list(recorded.get("build_warnings", [])),
+        timings={"inputs": seconds},
+    )
 
 
 def _catalog_state(root: Path) -> dict[str, tuple[int, int]]:

@@ -268,6 +268,11 @@ def _parse_in_workers(jobs: list[tuple[bytes, str]], workers: int) -> list[_Outc
         return _parse_chunk(jobs)
 
 
+def load_settings(root: Path) -> Settings:
+    """The catalog's settings (defaults where the file is missing or has problems)."""
+    return _load_settings(root, [])
+
+
 def _load_settings(root: Path, problems: list[Problem]) -> Settings:
     path = root / SETTINGS_FILE
     if not path.is_file():

@@ -1,0 +1,170 @@
+"""Skip a rebuild whose inputs are exactly those of the site already published.
+
+A nightly job often has nothing new to publish: no card changed, no export
+arrived, same day. Then aggregation, rendering and the site build would only
+reproduce the site in place. `inputs_digest` hashes everything those stages
+read, and `build/build-memo.json` records the digest of the last successful
+build together with what it reported; when both match (and the published
+folder is still the one that build swapped in) the pipeline stops after
+validation.
+
+What the digest covers, and why that is enough:
+
+* every file under the catalog folder — cards, settings, policy, waivers — by
+  content; files over 1 MiB (monitoring parquet parts, whose names already carry
+  their content hash) by path, size and modification time;
+* a local monitoring store outside the catalog folder, the same way; a remote
+  store (s3://, gs://) cannot be listed cheaply, so catalogs using one never skip;
+* the last commit touching the catalog and the repository's top folder (the
+  pages show "last changed" from git);
+* govcat's own code, templates and policy profiles, the site templates, the
+  project's mkdocs.yml, the page producers, Python and tool versions;
+* the build options: as-of date, audience, engine, strict, search, site folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from generator.scaffold import atomic_write
+
+MEMO_NAME = "build-memo.json"
+MEMO_FORMAT = 1
+CONTENT_LIMIT = 1 << 20
+"""Files up to this size are hashed by content, larger ones by path, size and mtime."""
+
+
+def _tree(digest: Any, root: Path, label: str) -> None:
+    """Feed every file under `root` into `digest`, in a stable order."""
+    if not root.is_dir():
+        digest.update(f"{label}: missing\0".encode())
+        return
+    files = sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and ".git" not in path.parts
+    )
+    for path in files:
+        relative = path.relative_to(root).as_posix()
+        stat = path.stat()
+        digest.update(f"{label}/{relative}\0{stat.st_size}\0".encode())
+        if stat.st_size <= CONTENT_LIMIT:
+            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+        else:
+            digest.update(str(stat.st_mtime_ns).encode())
+
+
+def _git_state(catalog_root: Path) -> str:
+    """The repository top and the last commit touching the catalog ('' outside git)."""
+    try:
+        completed = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(catalog_root),
+                "log",
+                "-1",
+                "--format=%H",
+                "--",
+                ".",
+            ],
+            capture_output=True,
+            check=True,
+            text=True,
+        )
+        top = subprocess.run(
+            ["git", "-C", str(catalog_root), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            check=True,
+            text=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return f"{top.stdout.strip()}@{completed.stdout.strip()}"
+
+
+def inputs_digest(
+    *,
+    catalog_root: Path,
+    store_path: Path | None,
+    store_is_remote: bool,
+    templates: Path,
+    project_config: Path | None,
+    producers: Iterable[Any],
+    versions: dict[str, str],
+    options: dict[str, Any],
+) -> str | None:
+    """A hash of everything a build reads; None when that cannot be known (remote store)."""
+    if store_is_remote:
+        return None
+    import generator
+
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"format={MEMO_FORMAT}\0python={sys.version}\0".encode())
+    digest.update(json.dumps(versions, sort_keys=True).encode() + b"\0")
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode() + b"\0")
+    digest.update(repr([getattr(p, "__qualname__", p) for p in producers]).encode() + b"\0")
+    catalog_root = catalog_root.resolve()
+    _tree(digest, catalog_root, "catalog")
+    if store_path is not None:
+        store = store_path.resolve()
+        if not store.is_relative_to(catalog_root):
+            _tree(digest, store, "store")
+    _tree(digest, Path(generator.__file__).parent, "govcat")
+    _tree(digest, templates, "templates")
+    if project_config is not None and project_config.is_file():
+        digest.update(b"config\0" + project_config.read_bytes())
+    digest.update(f"git={_git_state(catalog_root)}".encode())
+    return digest.hexdigest()
+
+
+def read_memo(build_dir: Path) -> dict[str, Any]:
+    """The last successful build's record ({} when there is none or it is unreadable)."""
+    try:
+        value = json.loads((build_dir / MEMO_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def site_identity(site_dir: Path) -> list[int] | None:
+    """The published folder's inode and mtime (None when it is missing)."""
+    with contextlib.suppress(OSError):
+        if (site_dir / "index.html").is_file():
+            stat = site_dir.stat()
+            return [stat.st_ino, stat.st_mtime_ns]
+    return None
+
+
+def unchanged(build_dir: Path, digest: str | None, site_dir: Path) -> dict[str, Any] | None:
+    """The last build's record when it was built from `digest` and its site is in place."""
+    if digest is None:
+        return None
+    recorded = read_memo(build_dir)
+    if recorded.get("inputs") != digest:
+        return None
+    identity = site_identity(site_dir)
+    if identity is None or recorded.get("site") != identity:
+        return None
+    return recorded
+
+
+def forget(build_dir: Path) -> None:
+    """Drop the record before a build starts (a failed build must not look finished)."""
+    (build_dir / MEMO_NAME).unlink(missing_ok=True)
+
+
+def remember(build_dir: Path, digest: str | None, site_dir: Path, report: dict[str, Any]) -> None:
+    """Record a successful build of `digest` into `site_dir`."""
+    identity = site_identity(site_dir)
+    if digest is None or identity is None:
+        return
+    record = {"inputs": digest, "site": identity, **report}
+    atomic_write(build_dir / MEMO_NAME, json.dumps(record, sort_keys=True), durable=False)
