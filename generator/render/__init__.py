@@ -22,14 +22,30 @@ path, order)`; its templates live in `site_templates/pages/` beside the built-in
 ones and may include the shared partials (`_badges.md.j2`, …). Example:
 
     PAGE_PRODUCERS.append("generator.governance.site:compliance_pages")
+
+Parallel render — a full render of a large catalog (`PARALLEL_MIN_MODELS` models or
+more) forks one worker process per core. A producer marked `shardable = True` runs in
+every process: `out.wants(kind, id)` is true in exactly one process for each model,
+dataset, team and tag, and `out.aggregates` is true only in the parent, which alone
+writes the whole-catalog files (indexes, dashboards, nav). Values a producer needs
+from every item for such a file go through `out.keep(name, key, value)` and are read
+in a callback registered with `out.after(callback)`, run in the parent once every
+worker's share is merged into `out.collected(name)`. Other producers run once, in the
+parent, seeing every item. The result (files, digest, changed paths, pages, nav) is
+exactly that of a serial render.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
-from collections.abc import Callable
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -82,6 +98,14 @@ Producer = Callable[[SiteContext, "PageWriter"], None]
 
 PAGE_PRODUCERS: list[Producer | str] = ["generator.render.governance:governance_pages"]
 """Extra page producers run after the built-in pages (see the module docstring)."""
+
+PARALLEL_MIN_MODELS = 300
+"""Below this many models a render stays in one process (forking costs more than it saves)."""
+WORKERS_ENV = "GOVCAT_WORKERS"
+"""Environment variable capping the worker processes (as for validation)."""
+PARENT_SHARE = 0.75
+"""The parent's share of the per-item pages relative to a worker's: it also writes the
+whole-catalog files and merges the workers' results."""
 
 
 @dataclass(frozen=True)
@@ -166,12 +190,29 @@ class Scope:
         return cls(frozenset(model_ids), frozenset(datasets), frozenset(teams), frozenset(tags))
 
 
+@dataclass(frozen=True)
+class Shard:
+    """One process's share of the per-item pages in a parallel render (0: the parent)."""
+
+    index: int
+    owners: Mapping[str, Mapping[str, int]]
+    """Kind (`models`, `datasets`, …) → item id → the index of the shard writing it;
+    items of other kinds belong to the parent."""
+
+    def owns(self, kind: str, item_id: str) -> bool:
+        return self.owners.get(kind, {}).get(item_id, 0) == self.index
+
+
 class PageWriter:
     """What a page producer writes through: templates rendered to files, data, nav.
 
     `scope` is None for a full render. In a partial re-render it names what changed;
     producers skip the per-item pages outside it (`wants(kind, id)`) and still
     write their aggregate pages (dashboard, inventory, indexes).
+
+    In a parallel render each process has its own PageWriter with a `shard`: `wants`
+    is also false for the items other processes write, and `aggregates` (write the
+    whole-catalog files) is true only in the parent.
     """
 
     def __init__(
@@ -181,20 +222,40 @@ class PageWriter:
         site: SiteContext,
         scope: Scope | None = None,
         fragments: Writer | None = None,
+        *,
+        shard: Shard | None = None,
     ) -> None:
         self.writer = writer
         self.fragments = fragments
         self.environment = environment
         self.site = site
         self.scope = scope
+        self.shard = shard
+        self.aggregates = shard is None or shard.index == 0
+        """Whether this process writes the whole-catalog files (always, unless a worker)."""
         self.nav: list[NavEntry] = []
         self.pages = 0
+        self.kept: dict[str, dict[str, Any]] = {}
+        self.callbacks: list[Callable[[], None]] = []
 
     def wants(self, kind: str, item_id: str) -> bool:
-        """Whether the page of this model, dataset, team or tag must be written now."""
-        if self.scope is None:
-            return True
-        return item_id in getattr(self.scope, kind)
+        """Whether the page of this model, dataset, team or tag must be written here, now."""
+        if self.scope is not None and item_id not in getattr(self.scope, kind):
+            return False
+        return self.shard is None or self.shard.owns(kind, item_id)
+
+    def keep(self, name: str, key: str, value: Any) -> None:
+        """Keep a per-item value for a whole-catalog file (see `after`); it must pickle."""
+        self.kept.setdefault(name, {})[key] = value
+
+    def collected(self, name: str) -> dict[str, Any]:
+        """Key → value kept under `name` by every process (complete inside `after` callbacks)."""
+        return self.kept.setdefault(name, {})
+
+    def after(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once every item is written (in the parent; workers skip it)."""
+        if self.aggregates:
+            self.callbacks.append(callback)
 
     def render(self, template: str, path: str, **context: Any) -> None:
         """Render `template` with `site`, `root` (link prefix) and `context` into `path`."""
@@ -244,7 +305,8 @@ class PageWriter:
 
     def add_nav(self, title: str, path: str, order: int = 100) -> None:
         """Add a top-level navigation entry (keep it to a handful of pages)."""
-        self.nav.append(NavEntry(title, path, order))
+        if self.aggregates:
+            self.nav.append(NavEntry(title, path, order))
 
 
 # --- built-in producers -------------------------------------------------------
@@ -266,7 +328,6 @@ def _inventory(site: SiteContext, out: PageWriter) -> None:
 
 
 def _models(site: SiteContext, out: PageWriter) -> None:
-    twins = []
     for entry in site.models.values():
         if not out.wants("models", entry.id):
             continue
@@ -278,13 +339,18 @@ def _models(site: SiteContext, out: PageWriter) -> None:
             page=model_page(site, entry),
         )
         twin = data.json_text(data.model_twin(site, entry))
-        twins.append(twin)
+        out.keep("model-twins", entry.id, twin)
         out.write(f"models/{entry.id}.json", twin + "\n")
         series = data.model_series(site.summary, entry)
         if series is not None:
             out.write_json(f"data/series/{entry.id}.json", series)
     if out.scope is None:  # the whole-catalog twin is refreshed by full builds only
-        out.write("catalog.json", data.catalog_twin(site, twins))
+        twins = out.collected("model-twins")
+        out.after(
+            lambda: out.write(
+                "catalog.json", data.catalog_twin(site, [twins[m] for m in site.models])
+            )
+        )
 
 
 def _datasets(site: SiteContext, out: PageWriter) -> None:
@@ -299,8 +365,9 @@ def _datasets(site: SiteContext, out: PageWriter) -> None:
             search=True,
             page=dataset_page(site, dataset),
         )
-    out.render("datasets_index.md.j2", "datasets/index.md", datasets=list(datasets.values()))
-    out.add_nav("Datasets", "datasets/index.md", 30)
+    if out.aggregates:
+        out.render("datasets_index.md.j2", "datasets/index.md", datasets=list(datasets.values()))
+        out.add_nav("Datasets", "datasets/index.md", 30)
 
 
 def _teams(site: SiteContext, out: PageWriter) -> None:
@@ -315,8 +382,9 @@ def _teams(site: SiteContext, out: PageWriter) -> None:
             search=True,
             page=team_page(site, team),
         )
-    out.render("teams_index.md.j2", "teams/index.md", teams=list(teams.values()))
-    out.add_nav("Teams", "teams/index.md", 40)
+    if out.aggregates:
+        out.render("teams_index.md.j2", "teams/index.md", teams=list(teams.values()))
+        out.add_nav("Teams", "teams/index.md", 40)
 
 
 def _tags(site: SiteContext, out: PageWriter) -> None:
@@ -326,8 +394,9 @@ def _tags(site: SiteContext, out: PageWriter) -> None:
         out.render(
             "tag.md.j2", f"tags/{tag}.md", tag=tag, models=model_list(site, model_ids, f"tag={tag}")
         )
-    out.render("tags_index.md.j2", "tags/index.md")
-    out.add_nav("Tags", "tags/index.md", 50)
+    if out.aggregates:
+        out.render("tags_index.md.j2", "tags/index.md")
+        out.add_nav("Tags", "tags/index.md", 50)
 
 
 def _alerts(site: SiteContext, out: PageWriter) -> None:
@@ -342,6 +411,8 @@ def _search(site: SiteContext, out: PageWriter) -> None:
 
 for _producer in (_home, _inventory, _models, _datasets, _teams, _tags, _alerts, _search):
     _producer.incremental = True  # type: ignore[attr-defined]
+for _producer in (_models, _datasets, _teams, _tags):
+    _producer.shardable = True  # type: ignore[attr-defined]
 
 BUILTIN_PRODUCERS: list[Producer] = [
     _home,
@@ -368,6 +439,163 @@ def _copy_tree(source: Path, writer: Writer, prefix: str = "") -> None:
             writer.write(prefix + path.relative_to(source).as_posix(), path.read_bytes())
 
 
+def _worker_count(requested: int | None) -> int:
+    if requested is not None:
+        return max(1, requested)
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        available = os.cpu_count() or 1
+    setting = os.environ.get(WORKERS_ENV, "").strip()
+    if setting.isdigit() and int(setting) > 0:
+        available = min(available, int(setting))
+    return max(1, min(available, 16))
+
+
+def _can_fork() -> bool:
+    """Fork is copy-on-write and needs no pickling of the site, but only where it is safe:
+    on Linux, from the main thread, with no other thread running (`govcat serve`)."""
+    return (
+        sys.platform == "linux"
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+    )
+
+
+def _shard_owners(site: SiteContext, count: int) -> dict[str, dict[str, int]]:
+    """Item → shard, dealt in turn so each shard gets a like mix; the parent a smaller share."""
+    weights = [PARENT_SHARE] + [1.0] * (count - 1)
+    owners: dict[str, dict[str, int]] = {}
+    kinds = {
+        "models": site.models,
+        "datasets": site.catalog.datasets,
+        "teams": site.catalog.teams,
+        "tags": site.tags,
+    }
+    for kind, items in kinds.items():
+        loads = [0.0] * count
+        owner = owners[kind] = {}
+        for item_id in items:
+            index = min(range(count), key=lambda i: ((loads[i] + 1) / weights[i], i))
+            owner[item_id] = index
+            loads[index] += 1
+    return owners
+
+
+def _run(producers: list[Producer], site: SiteContext, out: PageWriter) -> None:
+    """Run the producers; one that cannot be split sees every item (parent only)."""
+    shard = out.shard
+    for producer in producers:
+        if shard is None or getattr(producer, "shardable", False):
+            producer(site, out)
+        elif out.aggregates:
+            out.shard = None
+            try:
+                producer(site, out)
+            finally:
+                out.shard = shard
+
+
+def _render_share(
+    site: SiteContext,
+    environment: jinja2.Environment,
+    docs_dir: Path,
+    overrides_dir: Path,
+    producers: list[Producer],
+    shard: Shard,
+    connection: Any,
+) -> None:
+    """A worker process: write this shard's pages, send back what was written."""
+    try:
+        docs, overrides = Writer(docs_dir), Writer(overrides_dir)
+        out = PageWriter(docs, environment, site, None, fragments=overrides, shard=shard)
+        _run(producers, site, out)
+        result = ("ok", (docs.state(), overrides.state(), out.pages, out.kept))
+    except BaseException as error:  # sent to the parent, which raises it
+        result = ("error", error)
+    try:
+        connection.send(result)
+    except Exception:  # the exception itself does not pickle: send its traceback
+        connection.send(("error", RuntimeError("".join(traceback.format_exception(result[1])))))
+    finally:
+        connection.close()
+
+
+def _prepare_fork(site: SiteContext, environment: jinja2.Environment) -> None:
+    """Compute what every worker would otherwise compute again, before forking."""
+    for name in environment.list_templates(extensions=["j2"]):
+        environment.get_template(name)
+    site.people  # noqa: B018 (a cached property)
+
+
+def _render_parallel(
+    site: SiteContext,
+    environment: jinja2.Environment,
+    docs: Writer,
+    overrides: Writer,
+    producers: list[Producer],
+    count: int,
+) -> PageWriter | None:
+    """Render in `count` processes (this one and forked workers); None if fork fails."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    owners = _shard_owners(site, count)
+    _prepare_fork(site, environment)
+    for producer in producers:
+        prepare = getattr(producer, "prepare", None)
+        if prepare is not None:
+            prepare(site, environment)
+    workers = []
+    gc.freeze()  # objects shared with the workers stay untouched by their collector
+    try:
+        for index in range(1, count):
+            receiver, sender = context.Pipe(duplex=False)
+            shard = Shard(index, owners)
+            process = context.Process(
+                target=_render_share,
+                args=(site, environment, docs.root, overrides.root, producers, shard, sender),
+                name=f"govcat-render-{index}",
+                daemon=True,
+            )
+            process.start()
+            sender.close()
+            workers.append((process, receiver))
+    except OSError:  # no process support here (a sandbox): render in this process
+        for process, receiver in workers:
+            process.kill()
+            process.join()
+            receiver.close()
+        gc.unfreeze()
+        return None
+    gc.unfreeze()
+    out = PageWriter(docs, environment, site, None, fragments=overrides, shard=Shard(0, owners))
+    try:
+        _run(producers, site, out)
+        for process, receiver in workers:
+            try:
+                status, payload = receiver.recv()
+            except EOFError:
+                status, payload = "error", RuntimeError(f"{process.name} exited unexpectedly")
+            if status == "error":
+                raise payload
+            docs_state, overrides_state, pages, kept = payload
+            docs.merge(docs_state)
+            overrides.merge(overrides_state)
+            out.pages += pages
+            for name, values in kept.items():
+                out.collected(name).update(values)
+    finally:
+        for process, receiver in workers:
+            if process.is_alive():
+                process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            receiver.close()
+    return out
+
+
 def render_site(
     site: SiteContext,
     docs_dir: Path,
@@ -375,6 +603,8 @@ def render_site(
     *,
     templates: Path = SITE_TEMPLATES,
     scope: Scope | None = None,
+    workers: int | None = None,
+    parallel_min_models: int = PARALLEL_MIN_MODELS,
 ) -> RenderResult:
     """Write the whole generated tree for `site`; unchanged files are left untouched.
 
@@ -382,23 +612,36 @@ def render_site(
     aggregate pages are written, nothing is deleted, and extra producers run only if
     they declare `incremental = True` (and then honour `out.wants`); the others catch
     up at the next full render.
+
+    A full render of `parallel_min_models` models or more is split over `workers`
+    processes (default: one per core, at most `GOVCAT_WORKERS`); the output is the same.
     """
     environment = make_environment(templates)
     docs = Writer(docs_dir)
     overrides = Writer(overrides_dir)
-    out = PageWriter(docs, environment, site, scope, fragments=overrides)
+    producers = []
     for producer in [*BUILTIN_PRODUCERS, *PAGE_PRODUCERS]:
         resolved = _resolve(producer)
-        if scope is not None and not getattr(resolved, "incremental", False):
-            continue
-        resolved(site, out)
+        if scope is None or getattr(resolved, "incremental", False):
+            producers.append(resolved)
+    out = None
+    if scope is None and len(site.models) >= parallel_min_models and _can_fork():
+        count = _worker_count(workers)
+        if count > 1:
+            out = _render_parallel(site, environment, docs, overrides, producers, count)
+    if out is None:
+        out = PageWriter(docs, environment, site, scope, fragments=overrides)
+        _run(producers, site, out)
+    for callback in out.callbacks:
+        callback()
     _copy_tree(templates / "assets", docs, "assets/govcat/")
     _copy_tree(templates / "charts", docs, "assets/govcat/charts/")
     _copy_tree(templates / "overrides", overrides)
     removed = [] if scope is not None else docs.finish() + overrides.finish()
     return RenderResult(
         pages=out.pages,
-        changed=docs.changed + overrides.changed,
+        # sorted: a parallel render writes in another order than a serial one
+        changed=sorted(docs.changed) + sorted(overrides.changed),
         removed=removed,
         nav=sorted(out.nav, key=lambda n: (n.order, n.title)),
         digest="" if scope is not None else f"{docs.digest()}-{overrides.digest()}",

@@ -19,6 +19,7 @@ Everything is a function of the site context and its as-of date: no clock.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,13 +141,22 @@ def _view(site: Any) -> GovernanceView:
     return attach_governance(site, report.policy, report.findings)
 
 
-def _environment(out: Any) -> jinja2.Environment:
-    environment = out.environment.overlay(
-        loader=jinja2.ChoiceLoader(
-            [jinja2.FileSystemLoader(str(GOVERNANCE_TEMPLATES)), out.environment.loader]
+_ENVIRONMENTS: weakref.WeakKeyDictionary[jinja2.Environment, jinja2.Environment] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _environment(environment: jinja2.Environment) -> jinja2.Environment:
+    """The render's environment with the governance templates first (made once per render)."""
+    overlay = _ENVIRONMENTS.get(environment)
+    if overlay is None:
+        overlay = environment.overlay(
+            loader=jinja2.ChoiceLoader(
+                [jinja2.FileSystemLoader(str(GOVERNANCE_TEMPLATES)), environment.loader]
+            )
         )
-    )
-    return environment
+        _ENVIRONMENTS[environment] = overlay
+    return overlay
 
 
 # --- the compliance page ------------------------------------------------------
@@ -732,13 +742,12 @@ def badge_svg(label: str, value: str) -> str:
 def governance_pages(site: Any, out: Any) -> None:
     """Page producer: every governance page and file (see the module docstring)."""
     from generator.exports import cyclonedx_json, hf_readme, inventory_bytes, model_components
+    from generator.render import _root_prefix
 
     view = _view(site)
-    environment = _environment(out)
+    environment = _environment(out.environment)
 
     def render(template: str, path: str, **context: Any) -> None:
-        from generator.render import _root_prefix
-
         text = environment.get_template(template).render(
             site=site, root=_root_prefix(path), view=view, **context
         )
@@ -746,17 +755,20 @@ def governance_pages(site: Any, out: Any) -> None:
         if path.endswith(".md"):
             out.pages += 1
 
-    render("compliance.md.j2", "governance/index.md", page=compliance_page(site, view))
-    out.write("governance/compliance.js", (GOVERNANCE_TEMPLATES / "compliance.js").read_bytes())
-    out.write_json("governance/matrix.json", matrix_data(site, view))
-    out.write("governance/reviews.ics", reviews_ics(site, view))
-    out.write("governance/feed.xml", atom_feed(site, view))
-    out.add_nav("Compliance", "governance/index.md", 25)
+    if out.aggregates:
+        render("compliance.md.j2", "governance/index.md", page=compliance_page(site, view))
+        out.write("governance/compliance.js", (GOVERNANCE_TEMPLATES / "compliance.js").read_bytes())
+        out.write_json("governance/matrix.json", matrix_data(site, view))
+        out.write("governance/reviews.ics", reviews_ics(site, view))
+        out.write("governance/feed.xml", atom_feed(site, view))
+        out.add_nav("Compliance", "governance/index.md", 25)
 
     report = view.report
-    people = {pid: person.name for pid, (person, _) in site.catalog.people.items()}
+    people = {pid: person.name for pid, (person, _) in site.people.items()}
     components = model_components(report)
     for model_id, entry in site.models.items():
+        if not out.wants("models", model_id):
+            continue
         render(
             "technical_documentation.html.j2",
             f"governance/docs/{model_id}.html",
@@ -771,6 +783,19 @@ def governance_pages(site: Any, out: Any) -> None:
             cyclonedx_json(report, [model_id], components=components),
         )
         out.write(f"exports/hf/{model_id}.README.md.txt", hf_readme(report, model_id))
-    for output_format in ("csv", "json", "xlsx"):
-        out.write(f"exports/inventory.{output_format}", inventory_bytes(report, output_format))
-    out.write("exports/catalog.cdx.json", cyclonedx_json(report, components=components))
+    if out.aggregates:
+        for output_format in ("csv", "json", "xlsx"):
+            out.write(f"exports/inventory.{output_format}", inventory_bytes(report, output_format))
+        out.write("exports/catalog.cdx.json", cyclonedx_json(report, components=components))
+
+
+def _prepare(site: Any, environment: jinja2.Environment) -> None:
+    """Before a parallel render forks: the view and the compiled templates, computed once."""
+    _view(site)
+    overlay = _environment(environment)
+    for name in ("compliance.md.j2", "technical_documentation.html.j2"):
+        overlay.get_template(name)
+
+
+governance_pages.shardable = True  # type: ignore[attr-defined]
+governance_pages.prepare = _prepare  # type: ignore[attr-defined]

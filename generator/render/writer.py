@@ -5,16 +5,22 @@ dirty reload and the site builder's caches skip them: editing one card rewrites
 that card's page and the few aggregate pages that mention it, nothing else.
 Each write goes to a temporary file first and is renamed into place, so a
 watcher never sees a half-written page.
+
+A parallel render gives each worker process its own `Writer` over the same root;
+the parent merges what they wrote (`state()` / `merge()`), so `digest()`,
+`changed` and `finish()` are what one serial writer would give.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.scaffold import atomic_write
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
 class Writer:
@@ -22,29 +28,55 @@ class Writer:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.written: set[str] = set()
         self.changed: list[str] = []
         self.digests: dict[str, str] = {}
         """Path → content hash of every file written (the build stage's skip stamp)."""
+        self._folders: set[str] = set()
+        """Folders (relative) known to exist: one mkdir per folder, not per file."""
+
+    @property
+    def written(self) -> set[str]:
+        """Every path written by this run."""
+        return set(self.digests)
 
     def write(self, relative: str, content: str | bytes) -> None:
         """Write `content` to `root/relative` unless the file already holds exactly it."""
-        relative = PurePosixPath(relative).as_posix()
-        if relative in self.written:
+        if "//" in relative or "/." in relative or relative[:2] == "./" or relative[-1:] == "/":
+            relative = PurePosixPath(relative).as_posix()  # the rare path not in normal form
+        if relative in self.digests:
             raise ValueError(f"generated file written twice: {relative}")
-        if relative.startswith("/") or ".." in PurePosixPath(relative).parts:
+        parts = relative.split("/")
+        if relative.startswith("/") or ".." in parts or "" in parts:
             raise ValueError(f"generated path escapes the output folder: {relative}")
-        self.written.add(relative)
         data = content.encode("utf-8") if isinstance(content, str) else content
         self.digests[relative] = hashlib.blake2b(data, digest_size=16).hexdigest()
-        path = self.root / relative
+        path = os.path.join(self.root, relative)
         try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                return
+            if os.stat(path).st_size == len(data):
+                with open(path, "rb") as stream:
+                    if stream.read() == data:
+                        return
         except FileNotFoundError:
             pass
-        atomic_write(path, data, durable=False)
+        self._replace(relative, path, data)
         self.changed.append(relative)
+
+    def _replace(self, relative: str, path: str, data: bytes) -> None:
+        """Temporary file beside `path`, then a rename: readers never see half a file."""
+        folder, _, name = relative.rpartition("/")
+        if folder not in self._folders:
+            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
+            self._folders.add(folder)
+        # one writer per process and file, so the process id makes the name unique
+        temporary = os.path.join(os.path.dirname(path), f".{name}.{os.getpid()}.tmp")
+        handle = os.open(temporary, _OPEN_FLAGS, 0o644)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def write_json(self, relative: str, value: Any, *, indent: int | None = None) -> None:
         """Write stable JSON: sorted keys, no NaN, compact unless `indent` is given."""
@@ -59,6 +91,19 @@ class Writer:
         )
         self.write(relative, text + "\n")
 
+    def state(self) -> tuple[dict[str, str], list[str]]:
+        """What this writer wrote (digests, changed paths): sent from a worker to the parent."""
+        return self.digests, self.changed
+
+    def merge(self, state: tuple[dict[str, str], list[str]]) -> None:
+        """Take over what another writer over the same root wrote (a worker's `state()`)."""
+        digests, changed = state
+        twice = self.digests.keys() & digests.keys()
+        if twice:
+            raise ValueError(f"generated file written twice: {min(twice)}")
+        self.digests.update(digests)
+        self.changed.extend(changed)
+
     def digest(self) -> str:
         """One hash of every path and content written: equal digests, equal trees."""
         total = hashlib.blake2b(digest_size=16)
@@ -71,13 +116,15 @@ class Writer:
         removed = []
         if not self.root.is_dir():
             return removed
-        for path in sorted(self.root.rglob("*")):
-            if path.is_file():
-                relative = path.relative_to(self.root).as_posix()
-                if relative not in self.written:
-                    path.unlink()
+        root = str(self.root)
+        for folder, _subfolders, files in os.walk(root, topdown=False):
+            prefix = os.path.relpath(folder, root).replace(os.sep, "/")
+            prefix = "" if prefix == "." else prefix + "/"
+            for name in files:
+                relative = prefix + name
+                if relative not in self.digests:
+                    os.unlink(os.path.join(folder, name))
                     removed.append(relative)
-        for directory in sorted(self.root.rglob("*"), reverse=True):
-            if directory.is_dir() and not any(directory.iterdir()):
-                directory.rmdir()
-        return removed
+            if prefix and not os.listdir(folder):
+                os.rmdir(folder)
+        return sorted(removed, key=lambda relative: relative.split("/"))
