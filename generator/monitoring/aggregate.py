@@ -56,6 +56,7 @@ from generator.monitoring.store import (
     resolve_store,
 )
 from generator.schema import MetricThreshold, ModelCard
+from generator.validate import gc_paused
 
 DAY_US = 86_400_000_000
 WINDOWS = (7, 30, 90)
@@ -301,7 +302,13 @@ def _read_series(connection: Any, sql: str, catalog: Catalog | None) -> _Series:
 
 def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
     """Health of every model of `catalog` as of the end of `as_of` (default: today, UTC)."""
-    as_of = as_of or dt.datetime.now(dt.UTC).date()
+    # the cyclic GC would rescan every loaded card again and again while the hundred
+    # thousand small result objects are made (2-4x slower); they hold no cycles
+    with gc_paused():
+        return _summarize(catalog, as_of or dt.datetime.now(dt.UTC).date())
+
+
+def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     window = _Window(as_of)
     location, source = source_for(catalog)
     summary = MonitoringSummary(as_of=as_of, store=str(location))
