@@ -23,6 +23,7 @@ import contextlib
 import ctypes
 import datetime as dt
 import hashlib
+import html
 import json
 import logging
 import os
@@ -350,26 +351,118 @@ def _build_with_zensical(config_file: Path, strict: bool) -> list[str]:
     ]
 
 
+SEARCHABLE = ("models", "datasets", "teams")
+"""Folders of the pages Pagefind indexes (the generated stubs with `search: true`)."""
+
+
+def _front_matter(stub: str) -> dict[str, Any]:
+    """The front matter of a generated stub: one `key: <JSON>` per line (see render)."""
+    if not stub.startswith("---\n"):
+        return {}
+    head = stub[4:].split("\n---\n", 1)[0]
+    values: dict[str, Any] = {}
+    for line in head.splitlines():
+        key, _, text = line.partition(": ")
+        with contextlib.suppress(ValueError):
+            values[key] = json.loads(text)
+    return values
+
+
+def write_search_source(docs_dir: Path, fragments_dir: Path, target: Path, language: str) -> int:
+    """A small page per searchable page — its title and body fragment — for Pagefind.
+
+    The fragments exist before the site builder runs, so the index is built from
+    these pages *while* the builder renders the site (Pagefind is a separate,
+    multi-threaded process): at 10,000 models that takes the indexing off the
+    critical path. The pages are what `data-pagefind-body` holds in the built site
+    (the title and the fragment), at the URL the built page has.
+    """
+    written = 0
+    for kind in SEARCHABLE:
+        for stub_path in sorted((docs_dir / kind).glob("*.md")):
+            front = _front_matter(stub_path.read_text("utf-8"))
+            fragment = front.get("fragment")
+            if not front.get("search") or not isinstance(fragment, str):
+                continue
+            body = (fragments_dir / fragment).read_text("utf-8")
+            title = html.escape(str(front.get("title", stub_path.stem)))
+            page = target / kind / stub_path.stem / "index.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(
+                f'<!doctype html><html lang="{html.escape(language)}"><head><meta charset="utf-8">'
+                f"<title>{title}</title></head><body><div data-pagefind-body>"
+                f"<h1>{title}</h1>{body}</div></body></html>",
+                encoding="utf-8",
+            )
+            written += 1
+    return written
+
+
+def _pagefind_command(site: Path, output: Path | None = None) -> list[str]:
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"]
+    if output is not None:
+        command += ["--output-path", str(output)]
+    else:
+        command += ["--glob", SEARCH_GLOB]
+    return command
+
+
+def _search_failed(returncode: int, output: str) -> BuildError:
+    return BuildError(f"the search index failed (pagefind exit {returncode}):\n{output.strip()}")
+
+
+class _SearchIndexer:
+    """Pagefind over the searchable pages' fragments, running beside the site builder."""
+
+    def __init__(self, docs_dir: Path, fragments_dir: Path, scratch: Path, language: str) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix=".search-", dir=scratch))
+        source, self.output = self.folder / "pages", self.folder / "pagefind"
+        self.pages = write_search_source(docs_dir, fragments_dir, source, language)
+        self.process = subprocess.Popen(
+            _pagefind_command(source, self.output),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def finish(self, site_dir: Path) -> int:
+        """Wait for the index and move it into `site_dir/pagefind`; return its file count."""
+        output, _ = self.process.communicate()
+        if self.process.returncode != 0:
+            raise _search_failed(self.process.returncode, output or "")
+        os.replace(self.output, site_dir / "pagefind")
+        return sum(1 for path in (site_dir / "pagefind").rglob("*") if path.is_file())
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _language(config: dict[str, Any]) -> str:
+    """The site's language (theme.language), for the search index's stemming."""
+    theme = config.get("theme")
+    language = theme.get("language") if isinstance(theme, dict) else None
+    if not language and config.get("INHERIT"):
+        base = Path(config.get("_base", "."))
+        inherited = Path(config["INHERIT"])
+        with contextlib.suppress(BuildError):
+            user = read_project_config(inherited if inherited.is_absolute() else base / inherited)
+            user_theme = user.get("theme")
+            if isinstance(user_theme, dict):
+                language = user_theme.get("language")
+    return str(language or "en")
+
+
 def index_search(site_dir: Path) -> int:
     """Build Pagefind's chunked index into `site_dir/pagefind`; return its file count."""
     # Only the pages that carry `data-pagefind-body` (front matter `search: true`): parsing
     # the rest (dashboards, tag lists, printable documents) would only cost time.
-    command = [
-        sys.executable,
-        "-m",
-        "pagefind",
-        "--site",
-        str(site_dir),
-        "--glob",
-        SEARCH_GLOB,
-        "--silent",
-    ]
+    command = _pagefind_command(site_dir)
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
-        raise BuildError(
-            f"the search index failed (pagefind exit {completed.returncode}):\n"
-            f"{(completed.stderr or completed.stdout).strip()}"
-        )
+        raise _search_failed(completed.returncode, completed.stderr or completed.stdout)
     return sum(1 for path in (site_dir / "pagefind").rglob("*") if path.is_file())
 
 
@@ -446,10 +539,15 @@ def build_site(
     strict: bool = False,
     search: bool = True,
     source_digest: str = "",
+    fragments_dir: Path | None = None,
 ) -> BuildResult:
     """Build the site described by `config` and swap it into `site_dir`.
 
     `config["site_dir"]` is replaced by a temporary folder beside `site_dir`.
+
+    With `fragments_dir` (the theme folder holding the pages' body fragments) the
+    search index is built from the fragments while the site builder runs; without
+    it, from the built site afterwards.
 
     With `source_digest` (the render's hash of the generated tree) the build is
     skipped when the site in place was built from the same tree, config, options,
@@ -489,7 +587,11 @@ def build_site(
     scratch.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=scratch))
     temporary.chmod(0o755)  # mkdtemp makes it private; a published site is world-readable
+    indexer = None
     try:
+        if search and fragments_dir is not None:
+            language = _language({**config, "_base": str(config_file.parent)})
+            indexer = _SearchIndexer(docs_dir, fragments_dir, config_file.parent, language)
         relative_site = _relative(temporary, config_file.parent)
         write_effective_config(config_file, {**config, "site_dir": relative_site})
         with source_date(as_of):
@@ -500,12 +602,18 @@ def build_site(
         if not (temporary / "index.html").is_file():
             raise BuildError(f"the {engine} build wrote no index.html — nothing was published")
         link_static_files(docs_dir, temporary)
-        search_files = index_search(temporary) if search else 0
         pages = sum(1 for _ in temporary.rglob("index.html"))
+        if indexer is not None:
+            search_files = indexer.finish(temporary)
+        else:
+            search_files = index_search(temporary) if search else 0
         swap_in(temporary, site_dir)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+    finally:
+        if indexer is not None:
+            indexer.close()
     if stamp:
         record = {
             "stamp": stamp,
