@@ -1,0 +1,37 @@
+"""The search index's source pages: built from the generated stubs and fragments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator.build import write_search_source
+
+
+def _stub(path: Path, **front: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    head = "".join(f"{key}: {json.dumps(value)}\n" for key, value in front.items())
+    path.write_text(f"---\n{head}---\n\n# title\n", encoding="utf-8")
+
+
+def test_one_page_per_searchable_stub_with_its_title_and_fragment(tmp_path: Path) -> None:
+    docs, fragments, target = tmp_path / "docs", tmp_path / "overrides", tmp_path / "out"
+    _stub(
+        docs / "models/churn.md",
+        title="Churn <b>model</b>",
+        search=True,
+        fragment="fragments/models/churn.html",
+    )
+    (fragments / "fragments/models").mkdir(parents=True)
+    (fragments / "fragments/models/churn.html").write_text("<p>Predicts churn</p>")
+    _stub(docs / "models/index.md", title="Models")  # no fragment, not searchable
+    _stub(docs / "tags/x.md", title="x", search=True, fragment="fragments/tags/x.html")
+
+    assert write_search_source(docs, fragments, target, "de") == 1
+    page = (target / "models/churn/index.html").read_text()
+    assert '<html lang="de">' in page
+    assert "<h1>Churn &lt;b&gt;model&lt;/b&gt;</h1><p>Predicts churn</p>" in page
+    assert "data-pagefind-body" in page
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*.html")) == [
+        "models/churn/index.html"
+    ]
