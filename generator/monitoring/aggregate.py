@@ -200,6 +200,9 @@ class _Chart:
     daily_day: Any
     """Day number since the epoch."""
     daily_value: Any
+    lo: int
+    hi: int
+    """The series numbers lo..hi-1 of this batch."""
 
 
 @dataclass
@@ -506,16 +509,11 @@ def _chart(
     last_of_day = np.ones(len(t), dtype=bool)
     if len(t):
         last_of_day[:-1] = (series_no[1:] != series_no[:-1]) | (day[1:] != day[:-1])
-    return _Chart(
-        series_no,
-        t,
-        value,
-        sort_key,
-        bounds,
-        series_no[last_of_day],
-        day[last_of_day],
-        value[last_of_day],
-    )
+    if last_of_day.all():  # one observation a day: the daily values are the observations
+        daily = series_no, day, value
+    else:
+        daily = series_no[last_of_day], day[last_of_day], value[last_of_day]
+    return _Chart(series_no, t, value, sort_key, bounds, *daily, lo, hi)
 
 
 def _segment_reduce(ufunc: Any, padded: Any, bounds: Any) -> Any:
@@ -737,23 +735,39 @@ class _Portfolio:
         """Count one batch of daily values."""
         import numpy as np
 
-        s, v, day = chart.daily_series, chart.daily_value, chart.daily_day
+        s, day = chart.daily_series, chart.daily_day
         if not len(s):
             return
         checked, t_min, t_max, warn_below, warn_above = self.limits
+        start, end_day = self.window.portfolio_start_day, self.window.end_day
+        # a value holds until the next one of its series: only those from the portfolio's
+        # start on, and each series' last one before it, hold on some portfolio day; days
+        # ascend within a series, so the former are a suffix of each series' values
+        late = np.flatnonzero(day >= start)
+        series_end = np.searchsorted(s, np.arange(chart.lo, chart.hi) + 1)
+        series_start = np.append(0, series_end[:-1])
+        first_late = series_end - np.bincount(s[late] - chart.lo, minlength=chart.hi - chart.lo)
+        before = first_late[first_late > series_start] - 1
+        chosen = np.concatenate([before, late])
+        s = s[chosen]
         model = self.series_model[s]
         known = model >= 0
-        self.has_data[model[known], day[known] - self.window.chart_start_day] = True
-        end_day = self.window.end_day
-        next_day = np.full(len(s), end_day, dtype=np.int64)
-        next_day[:-1] = np.where(s[1:] == s[:-1], day[1:], end_day)
-        start = self.window.portfolio_start_day
+        if not known.all():
+            chosen, s, model = chosen[known], s[known], model[known]
+        day = day[chosen]
+        self.has_data.reshape(-1)[model * CHART_DAYS + (day - self.window.chart_start_day)] = True
+        # only checked values count
+        counted = np.flatnonzero(checked[s])
+        chosen, s, model, day = chosen[counted], s[counted], model[counted], day[counted]
+        following = np.minimum(chosen + 1, len(chart.daily_series) - 1)
+        next_day = np.where(
+            (chosen + 1 < len(chart.daily_series)) & (chart.daily_series[following] == s),
+            chart.daily_day[following],
+            end_day,
+        )
+        v = chart.daily_value[chosen]
         covers_from = np.minimum(np.maximum(day - start, 0), PORTFOLIO_DAYS)
         covers_to = np.minimum(np.maximum(next_day - start, 0), PORTFOLIO_DAYS)
-        # only checked values of known models that hold on some portfolio day count
-        chosen = np.flatnonzero(checked[s] & (covers_to > covers_from) & known)
-        s, v, model = s[chosen], v[chosen], model[chosen]
-        covers_from, covers_to = covers_from[chosen], covers_to[chosen]
         severity = np.where(
             (v < t_min[s]) | (v > t_max[s]),
             4,
