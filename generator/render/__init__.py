@@ -51,6 +51,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+import jinja2.compiler
 
 from generator.render import data
 from generator.render.context import (
@@ -70,6 +71,7 @@ from generator.render.escape import (
     inline_text,
     json_attribute,
     markdown_text,
+    output_text,
     title_text,
 )
 from generator.render.writer import Writer
@@ -128,6 +130,8 @@ class RenderResult:
     digest: str = ""
     """Hash of the whole generated tree (docs and overrides) after a full render: the
     build stage skips the site builder when it built from the same tree before."""
+    workers: int = 1
+    """Processes that rendered (more than one: a parallel render, same output)."""
 
 
 def _root_prefix(path: str) -> str:
@@ -137,9 +141,94 @@ def _root_prefix(path: str) -> str:
     return "../" * depth
 
 
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Compiles `{{ value }}` to `output_text(value)` instead of `escape(finalize(value))`.
+
+    The same text (see `escape.output_text`), with one call instead of two or three per
+    printed value: there are hundreds of them per model page. Jinja's own
+    `NativeEnvironment` customises its output the same way.
+    """
+
+    def _fused(self, frame: Any, finalize: Any) -> bool:
+        return bool(
+            frame.eval_ctx.autoescape
+            and not frame.eval_ctx.volatile
+            and finalize.src == "environment.finalize("
+            and self.environment.finalize is inline_text
+        )
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if self._fused(frame, finalize):
+            self.write("environment.output_text(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
+        if self._fused(frame, finalize):
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
+class Environment(jinja2.Environment):
+    """The render's Jinja environment (see `make_environment`)."""
+
+    code_generator_class = _CodeGenerator
+    output_text = staticmethod(output_text)
+
+
+class _Memo:
+    """The macros of a partial that depend only on their arguments, run once per arguments.
+
+    A badge or a link is the same markup on every page that shows it; calling a Jinja
+    macro is slow (a new context each time), so `badge.health(status)` looks it up.
+    Arguments other than text, numbers and enums (the site, a model entry) are keyed by
+    identity and kept alive with the result, so an identity is never reused.
+    """
+
+    def __init__(self, environment: jinja2.Environment, template: str, pure: set[str]) -> None:
+        self._environment = environment
+        self._template = template
+        self._pure = pure
+        self._module: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._module is None:
+            self._module = self._environment.get_template(self._template).module
+        macro = getattr(self._module, name)
+        if name not in self._pure:
+            return macro
+        results: dict[tuple, tuple[Any, tuple]] = {}
+
+        def call(*args: Any) -> Any:
+            key = tuple((type(a), a) if isinstance(a, (str, int, float)) else id(a) for a in args)
+            found = results.get(key)
+            if found is None:
+                found = results[key] = (macro(*args), args)
+            return found[0]
+
+        setattr(self, name, call)
+        return call
+
+
+PURE_BADGES = {
+    "health",
+    "governance",
+    "stage",
+    "risk",
+    "eu",
+    "model_link",
+    "team_link",
+    "dataset_link",
+}
+"""Macros of `_badges.md.j2` whose markup depends only on their arguments (in one render)."""
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     """The Jinja environment: autoescape on, undefined names are errors, filters registered."""
-    environment = jinja2.Environment(
+    environment = Environment(
         loader=jinja2.FileSystemLoader(str(templates / "pages")),
         autoescape=True,
         finalize=inline_text,
@@ -161,6 +250,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
         for path in sorted((templates / "icons").glob("*.svg"))
     }
     environment.globals.update(icon=icons.__getitem__, HEALTH_LABELS=HEALTH_LABELS)
+    environment.globals["badge"] = _Memo(environment, "_badges.md.j2", PURE_BADGES)
     return environment
 
 
@@ -625,11 +715,13 @@ def render_site(
         if scope is None or getattr(resolved, "incremental", False):
             producers.append(resolved)
     out = None
+    count = 1
     if scope is None and len(site.models) >= parallel_min_models and _can_fork():
         count = _worker_count(workers)
         if count > 1:
             out = _render_parallel(site, environment, docs, overrides, producers, count)
     if out is None:
+        count = 1
         out = PageWriter(docs, environment, site, scope, fragments=overrides)
         _run(producers, site, out)
     for callback in out.callbacks:
@@ -645,4 +737,5 @@ def render_site(
         removed=removed,
         nav=sorted(out.nav, key=lambda n: (n.order, n.title)),
         digest="" if scope is not None else f"{docs.digest()}-{overrides.digest()}",
+        workers=count,
     )

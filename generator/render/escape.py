@@ -67,12 +67,33 @@ def inline_text(value: Any) -> Any:
     return Markup(str(escape(value)).replace("\r", "").replace("\n", "&#10;"))
 
 
+def output_text(value: Any) -> Markup:
+    """`escape(inline_text(value))` — what every `{{ … }}` of a page prints — in one call.
+
+    The render's templates are compiled to call this (see `render.Environment`): it
+    runs for every value printed, so the common cases (text, markup) take the
+    shortest path; anything else goes the general way.
+    """
+    kind = type(value)
+    if kind is str:
+        if "\n" in value or "\r" in value:
+            return Markup(str(escape(value)).replace("\r", "").replace("\n", "&#10;"))
+        return escape(value)
+    if kind is Markup:
+        return value
+    return escape(inline_text(value))
+
+
 _HEADING = re.compile(r"^(#{2,3}) (\S[^\n]*?)\s*$", re.MULTILINE)
 
 
+_NOT_SLUG = re.compile(r"[^\w\s-]")
+_SLUG_GAPS = re.compile(r"[\s-]+")
+
+
 def _slug(text: str, used: set[str]) -> str:
-    base = re.sub(r"[^\w\s-]", "", text).strip().lower()
-    base = re.sub(r"[\s-]+", "-", base) or "section"
+    base = _NOT_SLUG.sub("", text).strip().lower()
+    base = _SLUG_GAPS.sub("-", base) or "section"
     slug, n = base, 1
     while slug in used:
         n += 1
