@@ -310,17 +310,25 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _build_with_mkdocs(config_file: Path, strict: bool) -> list[str]:
+def _build_with_mkdocs(config_file: Path, strict: bool, pages: int = 0) -> list[str]:
+    """MkDocs' build; with `pages` >= mkdocs_parallel.MIN_PAGES, in worker processes."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
+
+    from generator import mkdocs_parallel
+    from generator.workers import worker_count
 
     collector = _WarningCollector()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collector)
     try:
         config = load_config(config_file=str(config_file), strict=strict)
-        build(config)
+        workers = min(worker_count(), max(1, pages // (mkdocs_parallel.MIN_PAGES // 2)))
+        if pages >= mkdocs_parallel.MIN_PAGES and mkdocs_parallel.usable(config, workers):
+            mkdocs_parallel.build(config, workers)
+        else:
+            build(config)
     except MkDocsException as error:
         details = "\n".join(f"  {m}" for m in collector.messages)
         raise BuildError(f"the site build failed: {error}\n{details}".rstrip()) from None
@@ -596,7 +604,8 @@ def build_site(
         write_effective_config(config_file, {**config, "site_dir": relative_site})
         with source_date(as_of):
             if engine == "mkdocs":
-                warnings = _build_with_mkdocs(config_file, strict)
+                pages = sum(1 for _ in docs_dir.rglob("*.md"))
+                warnings = _build_with_mkdocs(config_file, strict, pages)
             else:
                 warnings = _build_with_zensical(config_file, strict)
         if not (temporary / "index.html").is_file():

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import gc
-import os
 import sys
 import threading
 import typing
@@ -41,14 +40,13 @@ from generator.loader import (
     load_text,
 )
 from generator.schema import FILE_KINDS, ID_RE, TODO_MARKER, Settings, StrictModel
+from generator.workers import worker_count
 
 SETTINGS_FILE = "settings.yaml"
 POLICY_FILE = "policy.yaml"
 PARALLEL_MIN_FILES = 300
 """Parse in worker processes only when this many files need parsing: below it, starting
 the workers costs more than it saves."""
-WORKERS_ENV = "GOVCAT_WORKERS"
-"""Environment variable capping the worker processes (1: parse in this process)."""
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -110,7 +108,7 @@ def validate_catalog(
     problems.extend(_stray_files(root))
     with gc_paused():
         cache = CardCache.open(cache_dir, root) if cache_dir is not None else None
-        loaded = _load_files(root, files, cache, _worker_count(workers))
+        loaded = _load_files(root, files, cache, worker_count(workers))
         for folder, paths in files.items():
             model = FILE_KINDS[folder]
             target: dict[str, Any] = getattr(catalog, folder)
@@ -149,19 +147,6 @@ class _Loaded:
     """Where values still hold a TODO marker."""
     key: bytes | None = None
     """The file's cache key (when a cache is used)."""
-
-
-def _worker_count(requested: int | None) -> int:
-    if requested is not None:
-        return max(1, requested)
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        available = os.cpu_count() or 1
-    setting = os.environ.get(WORKERS_ENV, "").strip()
-    if setting.isdigit() and int(setting) > 0:
-        available = min(available, int(setting))
-    return max(1, min(available, 8))
 
 
 def _load_files(

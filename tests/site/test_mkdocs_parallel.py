@@ -1,0 +1,113 @@
+"""MkDocs' build with pages in worker processes: the same site, the same warnings."""
+
+from __future__ import annotations
+
+import filecmp
+import logging
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator import mkdocs_parallel
+
+pytestmark = pytest.mark.slow
+
+
+def _project(tmp_path: Path, pages: int = 12) -> Path:
+    docs = tmp_path / "docs"
+    (docs / "models").mkdir(parents=True)
+    (docs / "index.md").write_text("# Home\n\nSee [the first model](models/m000.md#usage).\n")
+    (docs / "about.md").write_text("# About\n\n## Scope\n\nText.\n")
+    for number in range(pages):
+        (docs / "models" / f"m{number:03}.md").write_text(
+            f"---\ntitle: Model {number}\n---\n\n# Model {number}\n\n## Usage\n\n"
+            f"Back to [about](../about.md#scope), [home](../index.md).\n"
+        )
+    config = {
+        "site_name": "Parallel",
+        "theme": {"name": "material", "font": False},
+        "plugins": [],
+        "nav": [{"Home": "index.md"}, {"About": "about.md"}],
+        "not_in_nav": "/models/\n",
+        "markdown_extensions": [{"toc": {"permalink": True}}],
+    }
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config))
+    return tmp_path / "mkdocs.yml"
+
+
+def _build(config_file: Path, site: Path, workers: int, strict: bool = False) -> list[str]:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                messages.append(record.getMessage())
+
+    handler = Collect()
+    logging.getLogger("mkdocs").addHandler(handler)
+    try:
+        config = load_config(config_file=str(config_file), site_dir=str(site), strict=strict)
+        if workers == 1:
+            build(config)
+        else:
+            assert mkdocs_parallel.usable(config, workers)
+            mkdocs_parallel.build(config, workers)
+    finally:
+        logging.getLogger("mkdocs").removeHandler(handler)
+    return messages
+
+
+def _same_tree(left: Path, right: Path) -> None:
+    compared = filecmp.dircmp(left, right)
+    assert not compared.left_only and not compared.right_only, compared.report()
+    _, mismatch, errors = filecmp.cmpfiles(left, right, compared.common_files, shallow=False)
+    assert not mismatch and not errors, (mismatch, errors)
+    for name in compared.common_dirs:
+        _same_tree(left / name, right / name)
+
+
+def test_the_parallel_build_writes_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    config_file = _project(tmp_path)
+    assert _build(config_file, tmp_path / "serial", 1) == []
+    assert _build(config_file, tmp_path / "parallel", 3) == []
+    assert (tmp_path / "parallel/models/m011/index.html").is_file()
+    _same_tree(tmp_path / "serial", tmp_path / "parallel")
+
+
+def test_warnings_from_workers_reach_the_caller_and_strict_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mkdocs.exceptions import Abort
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    config_file = _project(tmp_path)
+    broken = tmp_path / "docs/models/m005.md"
+    broken.write_text(broken.read_text() + "\nSee [nowhere](missing.md) and [x](m001.md#nope).\n")
+    config = yaml.safe_load(config_file.read_text())
+    config["validation"] = {"anchors": "warn"}
+    config_file.write_text(yaml.safe_dump(config))
+    serial = _build(config_file, tmp_path / "serial", 1)
+    parallel = _build(config_file, tmp_path / "parallel", 2)
+    assert sorted(parallel) == sorted(serial)
+    assert any("missing.md" in message for message in parallel)
+    assert any("#nope" in message for message in parallel)  # a cross-worker anchor check
+    with pytest.raises(Abort, match="strict mode"):
+        _build(config_file, tmp_path / "strict", 2, strict=True)
+
+
+def test_a_failing_page_fails_the_build(tmp_path: Path) -> None:
+    from mkdocs.exceptions import Abort
+
+    config_file = _project(tmp_path)
+    config = yaml.safe_load(config_file.read_text())
+    (tmp_path / "docs/models/m003.md").write_text("---\ntemplate: no-such.html\n---\n# x\n")
+    config_file.write_text(yaml.safe_dump(config))
+    with pytest.raises(Abort):
+        _build(config_file, tmp_path / "parallel", 2)
