@@ -140,7 +140,10 @@ def _models(catalog: Catalog) -> dict[str, list[Any]]:
 # DuckDB skips row groups (and whole months) by their statistics:
 #
 # 1. per series over the whole history: a GROUP BY on the three key strings (a
-#    few hundred thousand groups at most) — no join, no FILTER clauses;
+#    few hundred thousand groups at most) — no join, no FILTER clauses, and only
+#    cheap aggregates: the latest value and version (`arg_max` keeps a string per
+#    group and costs as much as the rest at 100M rows) are then read from the rows
+#    at each series' last time only (LATEST_SQL: the newest days of the store);
 # 2. the raw observations of the chart window, keyed by a 64-bit hash of the
 #    series key; numpy sorts them once and derives the daily chart points, the
 #    7/30/90-day windows, breaches and the portfolio from the sorted arrays.
@@ -150,12 +153,37 @@ def _models(catalog: Catalog) -> dict[str, list[Any]]:
 
 STATS_SQL = """
 SELECT model_id, metric, segment, hash(model_id, metric, segment) AS key_hash,
-  count(*) AS n, min(epoch_us(ts)) AS first_t, max(epoch_us(ts)) AS last_t,
-  arg_max(value, ts) AS latest_value, arg_max(model_version, ts) AS latest_version
+  count(*) AS n, min(epoch_us(ts)) AS first_t, max(epoch_us(ts)) AS last_t
 FROM {source}
 WHERE ts < make_timestamptz({end_us}::BIGINT)
 GROUP BY model_id, metric, segment
 ORDER BY model_id, metric, segment
+"""
+
+# The latest value and version of each series: the rows at its last time (`latest_keys`:
+# series_no, key_hash, last_t and the key strings). arg_max skips NULL versions, as the
+# aggregate over the whole history would; a series whose rows at its last time have no
+# version at all gets its newest non-NULL version from VERSION_SQL. With two series
+# keys sharing a hash (never seen; kept exact anyway) the join is on the key strings.
+LATEST_SQL = """
+SELECT k.series_no, arg_max(o.value, o.ts) AS latest_value,
+  arg_max(o.model_version, o.ts) AS latest_version
+FROM (
+  SELECT {key} AS key, epoch_us(ts) AS t, ts, value, model_version FROM {source}
+  WHERE ts >= make_timestamptz({since_us}::BIGINT) AND ts < make_timestamptz({end_us}::BIGINT)
+) AS o
+JOIN latest_keys AS k ON o.key = k.key AND o.t = k.last_t
+GROUP BY k.series_no
+"""
+LATEST_KEY_BY_HASH = "hash(model_id, metric, segment)"
+LATEST_KEY_BY_STRINGS = "struct_pack(model_id, metric, segment)"
+
+VERSION_SQL = """
+SELECT model_id, metric, segment, arg_max(model_version, ts) AS latest_version
+FROM {source}
+WHERE model_id IN ({model_list}) AND model_version IS NOT NULL
+  AND ts < make_timestamptz({end_us}::BIGINT)
+GROUP BY model_id, metric, segment
 """
 
 CHART_SQL = """
@@ -263,11 +291,13 @@ class _Series:
         )
 
 
-def _read_series(connection: Any, sql: str, catalog: Catalog | None) -> _Series:
-    """Run STATS_SQL; thresholds from the cards of `catalog` (None: no thresholds)."""
+def _read_series(
+    connection: Any, source: str, params: dict[str, int], catalog: Catalog | None
+) -> _Series:
+    """Run STATS_SQL and LATEST_SQL; thresholds from the cards of `catalog` (None: none)."""
     import numpy as np
 
-    table = connection.sql(sql).to_arrow_table()
+    table = connection.sql(STATS_SQL.format(source=source, **params)).to_arrow_table()
 
     def numbers(name: str, dtype: Any) -> Any:
         return np.asarray(table.column(name).to_numpy(), dtype=dtype)
@@ -289,7 +319,7 @@ def _read_series(connection: Any, sql: str, catalog: Catalog | None) -> _Series:
             segments, metrics = checked_by_model.get(m, no_card)
             if g in segments:
                 thresholds[i] = metrics.get(k)
-    return _Series(
+    series = _Series(
         model_id,
         metric,
         segment,
@@ -297,10 +327,64 @@ def _read_series(connection: Any, sql: str, catalog: Catalog | None) -> _Series:
         numbers("n", np.int64),
         numbers("first_t", np.int64),
         numbers("last_t", np.int64),
-        numbers("latest_value", np.float64),
-        table.column("latest_version").to_pylist(),
+        np.zeros(len(model_id)),
+        [None] * len(model_id),
         thresholds,
     )
+    if len(series):
+        _read_latest(connection, source, params, series)
+    return series
+
+
+def _read_latest(connection: Any, source: str, params: dict[str, int], series: _Series) -> None:
+    """Fill the latest value and version of every series (see LATEST_SQL)."""
+    import numpy as np
+    import pyarrow as pa
+
+    hashes = np.sort(series.key_hash)
+    collision = bool((hashes[1:] == hashes[:-1]).any())
+    expression = LATEST_KEY_BY_STRINGS if collision else LATEST_KEY_BY_HASH
+    key = (
+        pa.StructArray.from_arrays(
+            [pa.array(series.model_id), pa.array(series.metric), pa.array(series.segment)],
+            ["model_id", "metric", "segment"],
+        )
+        if collision
+        else pa.array(series.key_hash, pa.uint64())
+    )
+    keys = pa.table(
+        {
+            "series_no": pa.array(np.arange(len(series), dtype=np.int64)),
+            "key": key,
+            "last_t": pa.array(series.last_t, pa.int64()),
+        }
+    )
+    connection.register("latest_keys", keys)
+    sql = LATEST_SQL.format(
+        source=source, key=expression, since_us=int(series.last_t.min()), **params
+    )
+    latest = connection.sql(sql).to_arrow_table()
+    connection.unregister("latest_keys")
+    numbers = latest.column("series_no").to_numpy()
+    if len(numbers) != len(series):
+        raise AssertionError("every series has rows at its last time")
+    series.latest_value[numbers] = latest.column("latest_value").to_numpy()
+    versions = latest.column("latest_version").to_pylist()
+    missing = []
+    for number, version in zip(numbers.tolist(), versions, strict=True):
+        series.latest_version[number] = version
+        if version is None:
+            missing.append(number)
+    if missing:
+        model_list = ", ".join(_quoted(m) for m in sorted({series.model_id[i] for i in missing}))
+        found = {
+            (m, k, g): version
+            for m, k, g, version in connection.execute(
+                VERSION_SQL.format(source=source, model_list=model_list, **params)
+            ).fetchall()
+        }
+        for number in missing:
+            series.latest_version[number] = found.get(series.key(number))
 
 
 def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
@@ -325,7 +409,7 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
         )
     connection = duckdb_connect(location)
     connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    series = _read_series(connection, STATS_SQL.format(source=source, **params), catalog)
+    series = _read_series(connection, source, params, catalog)
     limits = series.limits()
     portfolio = _Portfolio(models, series, limits, window)
     window_parts: list[list[Any]] = []

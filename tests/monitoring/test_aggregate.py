@@ -272,8 +272,8 @@ def _series_and_window(catalog):
     location, source = aggregate.source_for(catalog)
     window = aggregate._Window(AS_OF)
     connection = aggregate.duckdb_connect(location)
-    sql = aggregate.STATS_SQL.format(source=source, end_us=window.end_us, chart_start_us=0)
-    return aggregate._read_series(connection, sql, None), window
+    params = {"end_us": window.end_us, "chart_start_us": 0}
+    return aggregate._read_series(connection, source, params, None), window
 
 
 def test_data_of_a_deleted_card_is_left_out(make_catalog, tmp_path) -> None:
@@ -291,3 +291,50 @@ def test_data_of_a_deleted_card_is_left_out(make_catalog, tmp_path) -> None:
     assert sorted(summary.models) == [CDS, "legacy-scorecard"]
     assert sorted(summary.series) == [CDS]
     assert summary.portfolio[-1][1] == summary.counts()
+
+
+def test_latest_value_and_version_match_arg_max_over_the_whole_history(
+    make_catalog, tmp_path
+) -> None:
+    """The latest value and version come from the rows at each series' last time; NULL
+    versions are skipped as DuckDB's arg_max over the whole history skips them."""
+    import duckdb
+
+    root = make_catalog()
+    rows = [
+        # version changes: the newest one wins
+        [CDS, "1.0.0", _day(3), "auc", "", "0.81"],
+        [CDS, "1.1.0", _day(1), "auc", "", "0.83"],
+        # the newest row has no version: the newest earlier version is reported
+        [CDS, "2.0.0", _day(5), "psi", "", "0.05"],
+        [CDS, "2.1.0", _day(4), "psi", "", "0.06"],
+        [CDS, "", _day(2), "psi", "", "0.07"],
+        # never a version
+        ["churn-predictor", "", _day(9), "accuracy", "", "0.7"],
+        ["churn-predictor", "", _day(8), "accuracy", "", "0.75"],
+        # a series whose last row is long before the others' (older than the chart)
+        ["churn-predictor", "0.9.0", _day(400), "accuracy", "age<25", "0.6"],
+        ["churn-predictor", "0.9.1", _day(300), "accuracy", "age<25", "0.65"],
+    ]
+    ingest(load(root), [write_csv(tmp_path / "e.csv", rows)], IngestOptions())
+    summary = summarize(load(root), as_of=AS_OF)
+    found = {
+        (model_id, m.metric, m.segment): (m.latest_value, m.latest_version, m.latest_ts)
+        for model_id, health in summary.models.items()
+        for m in health.metrics
+        if m.latest_value is not None
+    }
+    parts = sorted((root / "monitoring").rglob("*.parquet"))
+    listed = ", ".join(f"'{p}'" for p in parts)
+    expected = duckdb.sql(
+        "SELECT model_id, metric, segment, arg_max(value, ts), arg_max(model_version, ts), "
+        f"max(epoch_us(ts)) FROM read_parquet([{listed}]) GROUP BY ALL"
+    ).fetchall()
+    assert len(expected) == len(found) == 4
+    for model_id, metric, segment, value, version, last_us in expected:
+        latest = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=last_us)
+        assert found[(model_id, metric, segment)] == (value, version, latest)
+    assert found[(CDS, "auc", "")][:2] == (0.83, "1.1.0")
+    assert found[(CDS, "psi", "")][:2] == (0.07, "2.1.0")
+    assert found[("churn-predictor", "accuracy", "")][:2] == (0.75, None)
+    assert found[("churn-predictor", "accuracy", "age<25")][:2] == (0.65, "0.9.1")
