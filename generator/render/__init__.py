@@ -30,9 +30,15 @@ dataset, team and tag, and `out.aggregates` is true only in the parent, which al
 writes the whole-catalog files (indexes, dashboards, nav). Values a producer needs
 from every item for such a file go through `out.keep(name, key, value)` and are read
 in a callback registered with `out.after(callback)`, run in the parent once every
-worker's share is merged into `out.collected(name)`. Other producers run once, in the
-parent, seeing every item. The result (files, digest, changed paths, pages, nav) is
-exactly that of a serial render.
+worker's share is merged into `out.collected(name)`. A shardable producer may also
+have a `prepare(site, environment)` attribute, called once in the parent before the
+fork, for read-only state every worker would otherwise compute again. Other producers
+run once, in the parent, seeing every item. The result (files, digest, changed paths,
+pages, nav) is exactly that of a serial render.
+
+Templates print through `output_text` (one call per `{{ … }}`, see `Environment`) and
+get `badge`: the badge and link macros of `_badges.md.j2`, each run once per distinct
+arguments in a render.
 """
 
 from __future__ import annotations
@@ -41,7 +47,6 @@ import gc
 import hashlib
 import importlib
 import json
-import os
 import sys
 import threading
 import traceback
@@ -75,6 +80,7 @@ from generator.render.escape import (
     title_text,
 )
 from generator.render.writer import Writer
+from generator.workers import worker_count
 
 __all__ = [
     "PAGE_PRODUCERS",
@@ -101,13 +107,12 @@ Producer = Callable[[SiteContext, "PageWriter"], None]
 PAGE_PRODUCERS: list[Producer | str] = ["generator.render.governance:governance_pages"]
 """Extra page producers run after the built-in pages (see the module docstring)."""
 
-PARALLEL_MIN_MODELS = 300
+PARALLEL_MIN_MODELS = 200
 """Below this many models a render stays in one process (forking costs more than it saves)."""
-WORKERS_ENV = "GOVCAT_WORKERS"
-"""Environment variable capping the worker processes (as for validation)."""
-PARENT_SHARE = 0.75
-"""The parent's share of the per-item pages relative to a worker's: it also writes the
-whole-catalog files and merges the workers' results."""
+AGGREGATE_COST = 0.2
+"""The whole-catalog files (dashboards, indexes, exports) cost about a fifth of the
+per-item pages (measured at 1,000 models): the parent, which writes them, takes a
+smaller share of the items."""
 
 
 @dataclass(frozen=True)
@@ -529,19 +534,6 @@ def _copy_tree(source: Path, writer: Writer, prefix: str = "") -> None:
             writer.write(prefix + path.relative_to(source).as_posix(), path.read_bytes())
 
 
-def _worker_count(requested: int | None) -> int:
-    if requested is not None:
-        return max(1, requested)
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        available = os.cpu_count() or 1
-    setting = os.environ.get(WORKERS_ENV, "").strip()
-    if setting.isdigit() and int(setting) > 0:
-        available = min(available, int(setting))
-    return max(1, min(available, 16))
-
-
 def _can_fork() -> bool:
     """Fork is copy-on-write and needs no pickling of the site, but only where it is safe:
     on Linux, from the main thread, with no other thread running (`govcat serve`)."""
@@ -553,8 +545,13 @@ def _can_fork() -> bool:
 
 
 def _shard_owners(site: SiteContext, count: int) -> dict[str, dict[str, int]]:
-    """Item → shard, dealt in turn so each shard gets a like mix; the parent a smaller share."""
-    weights = [PARENT_SHARE] + [1.0] * (count - 1)
+    """Item → shard, dealt in turn so each shard gets a like mix; the parent a smaller share.
+
+    With `a` the aggregate cost per item cost, the parent's weight `w` balances the
+    processes: `a + w / (w + count - 1) = 1 / (w + count - 1)` (in items' total cost).
+    """
+    parent = max(0.0, (1 - AGGREGATE_COST * (count - 1)) / (1 + AGGREGATE_COST))
+    weights = [parent] + [1.0] * (count - 1)
     owners: dict[str, dict[str, int]] = {}
     kinds = {
         "models": site.models,
@@ -566,7 +563,10 @@ def _shard_owners(site: SiteContext, count: int) -> dict[str, dict[str, int]]:
         loads = [0.0] * count
         owner = owners[kind] = {}
         for item_id in items:
-            index = min(range(count), key=lambda i: ((loads[i] + 1) / weights[i], i))
+            index = min(
+                range(count),
+                key=lambda i: ((loads[i] + 1) / weights[i] if weights[i] else float("inf"), i),
+            )
             owner[item_id] = index
             loads[index] += 1
     return owners
@@ -704,7 +704,7 @@ def render_site(
     up at the next full render.
 
     A full render of `parallel_min_models` models or more is split over `workers`
-    processes (default: one per core, at most `GOVCAT_WORKERS`); the output is the same.
+    processes (default: `generator.workers.worker_count()`); the output is the same.
     """
     environment = make_environment(templates)
     docs = Writer(docs_dir)
@@ -717,7 +717,7 @@ def render_site(
     out = None
     count = 1
     if scope is None and len(site.models) >= parallel_min_models and _can_fork():
-        count = _worker_count(workers)
+        count = worker_count(workers)
         if count > 1:
             out = _render_parallel(site, environment, docs, overrides, producers, count)
     if out is None:

@@ -181,7 +181,7 @@ def test_every_item_goes_to_exactly_one_shard_and_the_parent_takes_less(
     assert owners["models"].keys() == site.models.keys()
     assert owners["tags"].keys() == site.tags.keys()
     shares = [sum(1 for s in owners["models"].values() if s == i) for i in range(3)]
-    assert sum(shares) == len(site.models) and shares[0] < shares[1] == shares[2]
+    assert sum(shares) == len(site.models) and shares[0] < min(shares[1:])
     writers = [
         PageWriter(Writer(tmp_path), None, site, shard=Shard(i, owners))  # type: ignore[arg-type]
         for i in range(3)
