@@ -234,3 +234,21 @@ def test_render_with_threads_running_stays_serial(minimal_catalog: Path, tmp_pat
         thread.join()
     assert rendered.workers == 1
     assert (tmp_path / "docs/models/churn-predictor.md").is_file()
+
+
+def test_finish_removes_what_no_process_wrote_and_the_folders_left_empty(tmp_path: Path) -> None:
+    for stale in ("b/old.md", "a/deep/er/old.json", "z.md", "a/keep.md"):
+        (tmp_path / stale).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / stale).write_text("old")
+    parent, worker = Writer(tmp_path), Writer(tmp_path)
+    parent.write("a/keep.md", "new")
+    worker.write("c/new.md", "new")
+    parent.merge(worker.state())
+    assert parent.finish() == ["a/deep/er/old.json", "b/old.md", "z.md"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "a",
+        "a/keep.md",
+        "c",
+        "c/new.md",
+    ]
+    assert not list(tmp_path.rglob("*.tmp"))
