@@ -605,8 +605,9 @@ def _render_share(
         result = ("error", error)
     try:
         connection.send(result)
-    except Exception:  # the exception itself does not pickle: send its traceback
-        connection.send(("error", RuntimeError("".join(traceback.format_exception(result[1])))))
+    except Exception as unsent:  # an exception or kept value that does not pickle
+        cause = result[1] if result[0] == "error" else unsent
+        connection.send(("error", RuntimeError("".join(traceback.format_exception(cause)))))
     finally:
         connection.close()
 

@@ -85,6 +85,19 @@ elif mode == "failing":
         tree("parallel", workers=2, parallel_min_models=1)
     except ValueError as error:
         report["error"] = str(error)
+    render.PAGE_PRODUCERS.remove(failing)
+
+    def unpicklable(site, out):
+        for model_id in site.models:
+            if out.wants("models", model_id):
+                out.keep("callbacks", model_id, lambda: None)
+
+    unpicklable.shardable = True
+    render.PAGE_PRODUCERS.append(unpicklable)
+    try:
+        tree("unpicklable", workers=2, parallel_min_models=1)
+    except RuntimeError as error:
+        report["unsent"] = str(error)
 print(json.dumps(report))
 """
 
@@ -166,6 +179,8 @@ def test_scoped_render_after_a_parallel_render_rewrites_only_the_edited_card(
 def test_an_error_in_a_worker_is_raised_by_the_render(catalog: Path, tmp_path: Path) -> None:
     report = _run(catalog, tmp_path, "failing")
     assert report["error"].startswith("cannot render ")
+    # a value a worker cannot send back fails the render with the reason, never hangs it
+    assert "pickle" in report["unsent"]
 
 
 def test_every_item_goes_to_exactly_one_shard_and_the_parent_takes_less(
