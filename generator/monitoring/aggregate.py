@@ -3,7 +3,13 @@
 All of govcat's monitoring SQL lives here. The store is never loaded into
 pandas: DuckDB streams the parquet files and only small results come back
 (one row per model × metric × segment, and the chart window's observations as
-numeric arrays, read in batches of whole models so that memory stays bounded).
+numeric arrays, read in batches of whole models so that memory stays bounded; a
+worker thread reads the next batch while numpy works on the current one).
+
+Where the time goes (1,000 models, 11M rows, 2 cores): the GROUP BY on the three key
+strings, the chart window's 5.4M observations (DuckDB, then numpy), and the Python
+objects of the hand-off (30,000 `MetricHealth`, 90,000 `WindowStats`), which are
+built column by column with the cyclic GC paused.
 
 Time is handled as integer microseconds since the epoch (UTC) and days as
 integers since the epoch: comparisons stay cheap and no time-zone database is
@@ -33,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 from array import array
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -419,18 +426,32 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     portfolio = _Portfolio(models, series, limits, window)
     window_parts: list[list[Any]] = []
     breach_since: dict[int, int] = {}
-    # the chart window is read in batches of whole models, so that memory stays bounded
-    for lo, hi in _batches(series, window):
-        chart = _chart(connection, source, series, params, lo, hi)
-        window_parts.append(_windows(chart, lo, hi, limits, window))
-        breach_since.update(_breach_since(connection, source, series, chart, params, lo, hi))
-        summary.series.update(
-            (model_id, model_series)
-            for model_id, model_series in _series(series, chart, window, lo, hi).items()
-            if model_id in catalog.models  # data of a deleted card stays in the store, unshown
-        )
-        portfolio.add(chart)
-        del chart
+    # the chart window is read in batches of whole models, so that memory stays bounded;
+    # a second cursor reads the next batch in a thread while numpy works on this one
+    # (DuckDB and numpy release the GIL)
+    batches = _batches(series, window)
+    reader = connection.cursor()
+    reader.execute("SET TimeZone = 'UTC'")
+    reader.execute("SET enable_progress_bar = false")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_chart_points, reader, source, series, params, *batches[0])
+        for number, (lo, hi) in enumerate(batches):
+            points = pending.result()
+            if number + 1 < len(batches):
+                after = batches[number + 1]
+                pending = pool.submit(_chart_points, reader, source, series, params, *after)
+            chart = _chart(points, params, lo, hi)
+            del points
+            window_parts.append(_windows(chart, lo, hi, limits, window))
+            breach_since.update(_breach_since(connection, source, series, chart, params, lo, hi))
+            summary.series.update(
+                (model_id, model_series)
+                for model_id, model_series in _series(series, chart, window, lo, hi).items()
+                if model_id in catalog.models  # data of a deleted card stays in the store
+            )
+            portfolio.add(chart)
+            del chart
+    reader.close()
     connection.close()
     statuses = portfolio.finish(summary)
     summary.rows = int(series.n.sum())
@@ -541,10 +562,11 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _chart(
+def _chart_points(
     connection: Any, source: str, series: _Series, params: dict[str, int], lo: int, hi: int
-) -> _Chart:
-    """The chart window's observations of series lo..hi-1, sorted by (series, time)."""
+) -> tuple[Any, Any, Any]:
+    """The chart window's observations of series lo..hi-1, in store order: series numbers,
+    times and values (runs in a worker thread: `connection` is its own cursor)."""
     import numpy as np
 
     if lo == 0 and hi == len(series):
@@ -585,9 +607,16 @@ def _chart(
         run_series = order[np.searchsorted(sorted_hashes, point_hash[heads])].astype(np.int64)
         series_no = np.repeat(run_series + lo, np.diff(np.append(heads, len(point_hash))))
         del point_hash, new_run, heads
-    t = np.asarray(points["t"], dtype=np.int64)
-    value = np.asarray(points["value"], dtype=np.float64)
-    del points
+    return series_no, points["t"], points["value"]
+
+
+def _chart(points: tuple[Any, Any, Any], params: dict[str, int], lo: int, hi: int) -> _Chart:
+    """The observations of `_chart_points`, sorted by (series, time), and their daily values."""
+    import numpy as np
+
+    series_no, t, value = points
+    t = np.asarray(t, dtype=np.int64)
+    value = np.asarray(value, dtype=np.float64)
     # one int64 sort key: series number above milliseconds since the window start
     sort_key = (series_no << 34) | ((t - params["chart_start_us"]) // 1000)
     sort = np.argsort(sort_key, kind="stable")
