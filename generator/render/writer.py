@@ -21,6 +21,27 @@ from typing import Any
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 _OPEN_FLAGS |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_up_to(path: str, limit: int) -> bytes | None:
+    """The first `limit` bytes of a file, None if there is none (plain system calls: a
+    rebuild compares every generated file, so each call counts)."""
+    try:
+        handle = os.open(path, _READ_FLAGS)
+    except FileNotFoundError:
+        return None
+    try:
+        chunks = []
+        while limit > 0:
+            chunk = os.read(handle, limit)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            limit -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
 
 
 class Writer:
@@ -51,13 +72,8 @@ class Writer:
         data = content.encode("utf-8") if isinstance(content, str) else content
         self.digests[relative] = hashlib.blake2b(data, digest_size=16).hexdigest()
         path = os.path.join(self.root, relative)
-        try:
-            if os.stat(path).st_size == len(data):
-                with open(path, "rb") as stream:
-                    if stream.read() == data:
-                        return
-        except FileNotFoundError:
-            pass
+        if _read_up_to(path, len(data) + 1) == data:
+            return
         self._replace(relative, path, data)
         self.changed.append(relative)
 
@@ -69,10 +85,14 @@ class Writer:
             self._folders.add(folder)
         # one writer per process and file, so the process id makes the name unique
         temporary = os.path.join(os.path.dirname(path), f".{name}.{os.getpid()}.tmp")
-        handle = os.open(temporary, _OPEN_FLAGS, 0o644)
         try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
+            handle = os.open(temporary, _OPEN_FLAGS, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(handle, view) :]
+            finally:
+                os.close(handle)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
