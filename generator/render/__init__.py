@@ -56,6 +56,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import jinja2.compiler
 
 from generator.render import data
@@ -231,9 +232,29 @@ PURE_BADGES = {
 """Macros of `_badges.md.j2` whose markup depends only on their arguments (in one render)."""
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the next render in this process (the preview
+    re-renders after every edit); a template whose source changed is compiled again."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     """The Jinja environment: autoescape on, undefined names are errors, filters registered."""
     environment = Environment(
+        bytecode_cache=_COMPILED,
         loader=jinja2.FileSystemLoader(str(templates / "pages")),
         autoescape=True,
         finalize=inline_text,
