@@ -19,6 +19,7 @@ Everything is a function of the site context and its as-of date: no clock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import weakref
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -92,6 +93,13 @@ class GovernanceView:
     def profile_title(self, profile_id: str) -> str:
         """A profile's title."""
         return dict(self.profiles).get(profile_id, profile_id)
+
+    @functools.cached_property
+    def components(self) -> dict[str, dict[str, Any]]:
+        """Every model's CycloneDX component, built once (before a parallel render forks)."""
+        from generator.exports import model_components
+
+        return model_components(self.report)
 
 
 def attach_governance(site: Any, policy: Policy | None, findings: list[Finding]) -> GovernanceView:
@@ -741,7 +749,7 @@ def badge_svg(label: str, value: str) -> str:
 
 def governance_pages(site: Any, out: Any) -> None:
     """Page producer: every governance page and file (see the module docstring)."""
-    from generator.exports import cyclonedx_json, hf_readme, inventory_bytes, model_components
+    from generator.exports import cyclonedx_json, hf_readme, inventory_bytes
     from generator.render import _root_prefix
 
     view = _view(site)
@@ -765,7 +773,7 @@ def governance_pages(site: Any, out: Any) -> None:
 
     report = view.report
     people = {pid: person.name for pid, (person, _) in site.people.items()}
-    components = model_components(report)
+    components = view.components
     for model_id, entry in site.models.items():
         if not out.wants("models", model_id):
             continue
@@ -790,8 +798,9 @@ def governance_pages(site: Any, out: Any) -> None:
 
 
 def _prepare(site: Any, environment: jinja2.Environment) -> None:
-    """Before a parallel render forks: the view and the compiled templates, computed once."""
-    _view(site)
+    """Before a parallel render forks: the view, its BOM components and the compiled
+    templates, computed once."""
+    _view(site).components  # noqa: B018 (a cached property)
     overlay = _environment(environment)
     for name in ("compliance.md.j2", "technical_documentation.html.j2"):
         overlay.get_template(name)
