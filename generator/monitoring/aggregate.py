@@ -700,13 +700,6 @@ def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> l
     return values
 
 
-def _threshold(card: ModelCard, metric: str, segment: str) -> MetricThreshold | None:
-    monitoring = card.monitoring
-    if monitoring is None or segment not in checked_segments(card):
-        return None
-    return monitoring.metrics.get(metric)
-
-
 def _breach_since(
     connection: Any,
     source: str,
