@@ -364,16 +364,15 @@ SEARCHABLE = ("models", "datasets", "teams")
 
 
 def _front_matter(stub: str) -> dict[str, Any]:
-    """The front matter of a generated stub: one `key: <JSON>` per line (see render)."""
+    """The front matter of a generated stub (YAML, as the site builder reads it)."""
     if not stub.startswith("---\n"):
         return {}
     head = stub[4:].split("\n---\n", 1)[0]
-    values: dict[str, Any] = {}
-    for line in head.splitlines():
-        key, _, text = line.partition(": ")
-        with contextlib.suppress(ValueError):
-            values[key] = json.loads(text)
-    return values
+    try:
+        values = yaml.load(head, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except yaml.YAMLError:
+        return {}
+    return values if isinstance(values, dict) else {}
 
 
 def write_search_source(docs_dir: Path, fragments_dir: Path, target: Path, language: str) -> int:
@@ -389,10 +388,13 @@ def write_search_source(docs_dir: Path, fragments_dir: Path, target: Path, langu
     for kind in SEARCHABLE:
         for stub_path in sorted((docs_dir / kind).glob("*.md")):
             front = _front_matter(stub_path.read_text("utf-8"))
-            fragment = front.get("fragment")
-            if not front.get("search") or not isinstance(fragment, str):
+            fragment, body = front.get("fragment"), front.get("body")
+            if not front.get("search"):
                 continue
-            body = (fragments_dir / fragment).read_text("utf-8")
+            if isinstance(fragment, str) and not isinstance(body, str):
+                body = (fragments_dir / fragment).read_text("utf-8")
+            if not isinstance(body, str):
+                continue
             title = html.escape(str(front.get("title", stub_path.stem)))
             page = target / kind / stub_path.stem / "index.html"
             page.parent.mkdir(parents=True, exist_ok=True)

@@ -24,14 +24,17 @@ def test_one_page_per_searchable_stub_with_its_title_and_fragment(tmp_path: Path
     )
     (fragments / "fragments/models").mkdir(parents=True)
     (fragments / "fragments/models/churn.html").write_text("<p>Predicts churn</p>")
+    _stub(docs / "teams/risk.md", title="Risk", search=True, body="<p>Second line</p>")
     _stub(docs / "models/index.md", title="Models")  # no fragment, not searchable
     _stub(docs / "tags/x.md", title="x", search=True, fragment="fragments/tags/x.html")
 
-    assert write_search_source(docs, fragments, target, "de") == 1
+    assert write_search_source(docs, fragments, target, "de") == 2
     page = (target / "models/churn/index.html").read_text()
     assert '<html lang="de">' in page
     assert "<h1>Churn &lt;b&gt;model&lt;/b&gt;</h1><p>Predicts churn</p>" in page
     assert "data-pagefind-body" in page
+    assert "<h1>Risk</h1><p>Second line</p>" in (target / "teams/risk/index.html").read_text()
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*.html")) == [
-        "models/churn/index.html"
+        "models/churn/index.html",
+        "teams/risk/index.html",
     ]
