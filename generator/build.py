@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from generator import frontmatter
 from generator.errors import BuildError
 from generator.scaffold import atomic_write
 
@@ -363,18 +364,6 @@ SEARCHABLE = ("models", "datasets", "teams")
 """Folders of the pages Pagefind indexes (the generated stubs with `search: true`)."""
 
 
-def _front_matter(stub: str) -> dict[str, Any]:
-    """The front matter of a generated stub (YAML, as the site builder reads it)."""
-    if not stub.startswith("---\n"):
-        return {}
-    head = stub[4:].split("\n---\n", 1)[0]
-    try:
-        values = yaml.load(head, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-    except yaml.YAMLError:
-        return {}
-    return values if isinstance(values, dict) else {}
-
-
 def write_search_source(docs_dir: Path, fragments_dir: Path, target: Path, language: str) -> int:
     """A small page per searchable page — its title and body fragment — for Pagefind.
 
@@ -387,7 +376,7 @@ def write_search_source(docs_dir: Path, fragments_dir: Path, target: Path, langu
     written = 0
     for kind in SEARCHABLE:
         for stub_path in sorted((docs_dir / kind).glob("*.md")):
-            front = _front_matter(stub_path.read_text("utf-8"))
+            front = frontmatter.read(stub_path.read_text("utf-8"))
             fragment, body = front.get("fragment"), front.get("body")
             if not front.get("search"):
                 continue
