@@ -435,7 +435,7 @@ class _SearchIndexer:
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
-            self.process.wait()
+        self.process.communicate()  # reaps it and closes its pipe
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
