@@ -433,9 +433,12 @@ class _SearchIndexer:
         return sum(1 for path in (site_dir / "pagefind").rglob("*") if path.is_file())
 
     def close(self) -> None:
+        """Stop Pagefind if it still runs (a failed build) and remove the scratch folder."""
         if self.process.poll() is None:
             self.process.kill()
-        self.process.communicate()  # reaps it and closes its pipe
+        self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
