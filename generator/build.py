@@ -364,25 +364,22 @@ SEARCHABLE = ("models", "datasets", "teams")
 """Folders of the pages Pagefind indexes (the generated stubs with `search: true`)."""
 
 
-def write_search_source(docs_dir: Path, fragments_dir: Path, target: Path, language: str) -> int:
-    """A small page per searchable page — its title and body fragment — for Pagefind.
+def write_search_source(docs_dir: Path, target: Path, language: str) -> int:
+    """A small page per searchable page — its title and body — for Pagefind.
 
-    The fragments exist before the site builder runs, so the index is built from
-    these pages *while* the builder renders the site (Pagefind is a separate,
-    multi-threaded process): at 10,000 models that takes the indexing off the
-    critical path. The pages are what `data-pagefind-body` holds in the built site
-    (the title and the fragment), at the URL the built page has.
+    The bodies are in the generated stubs' front matter before the site builder
+    runs, so the index is built from these pages *while* the builder renders the
+    site (Pagefind is a separate, multi-threaded process): at 10,000 models that
+    takes the indexing off the critical path. Each page holds what
+    `data-pagefind-body` holds in the built site (the title and the body), at the
+    URL the built page has.
     """
     written = 0
     for kind in SEARCHABLE:
         for stub_path in sorted((docs_dir / kind).glob("*.md")):
             front = frontmatter.read(stub_path.read_text("utf-8"))
-            fragment, body = front.get("fragment"), front.get("body")
-            if not front.get("search"):
-                continue
-            if isinstance(fragment, str) and not isinstance(body, str):
-                body = (fragments_dir / fragment).read_text("utf-8")
-            if not isinstance(body, str):
+            body = front.get("body")
+            if not front.get("search") or not isinstance(body, str):
                 continue
             title = html.escape(str(front.get("title", stub_path.stem)))
             page = target / kind / stub_path.stem / "index.html"
@@ -411,12 +408,12 @@ def _search_failed(returncode: int, output: str) -> BuildError:
 
 
 class _SearchIndexer:
-    """Pagefind over the searchable pages' fragments, running beside the site builder."""
+    """Pagefind over the searchable pages' bodies, running beside the site builder."""
 
-    def __init__(self, docs_dir: Path, fragments_dir: Path, scratch: Path, language: str) -> None:
+    def __init__(self, docs_dir: Path, scratch: Path, language: str) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix=".search-", dir=scratch))
         source, self.output = self.folder / "pages", self.folder / "pagefind"
-        self.pages = write_search_source(docs_dir, fragments_dir, source, language)
+        self.pages = write_search_source(docs_dir, source, language)
         self.process = subprocess.Popen(
             _pagefind_command(source, self.output),
             stdout=subprocess.PIPE,
@@ -541,21 +538,15 @@ def build_site(
     strict: bool = False,
     search: bool = True,
     source_digest: str = "",
-    fragments_dir: Path | None = None,
+    search_from_stubs: bool = False,
 ) -> BuildResult:
     """Build the site described by `config` and swap it into `site_dir`.
 
     `config["site_dir"]` is replaced by a temporary folder beside `site_dir`.
 
-    With `fragments_dir` (the theme folder holding the pages' body fragments) the
-    search index is built from the fragments while the site builder runs; without
-    it, from the built site afterwards.
-
-    With `source_digest` (the render's hash of the generated tree) the build is
-    skipped when the site in place was built from the same tree, config, options,
-    as-of date and tool versions (a nightly rebuild with nothing changed): its
-    stamp is kept in `build/site-stamp.json`, removed before any build starts and
-    written only after the new site has been swapped in.
+    With `search_from_stubs` the search index is built from the generated stubs'
+    bodies (see `write_search_source`) while the site builder runs; otherwise from the
+    built site afterwards.
     """
     if engine not in ENGINES:
         raise BuildError(f"unknown engine '{engine}' — use one of {', '.join(ENGINES)}")
@@ -591,9 +582,9 @@ def build_site(
     temporary.chmod(0o755)  # mkdtemp makes it private; a published site is world-readable
     indexer = None
     try:
-        if search and fragments_dir is not None:
+        if search and search_from_stubs:
             language = _language({**config, "_base": str(config_file.parent)})
-            indexer = _SearchIndexer(docs_dir, fragments_dir, config_file.parent, language)
+            indexer = _SearchIndexer(docs_dir, config_file.parent, language)
         relative_site = _relative(temporary, config_file.parent)
         write_effective_config(config_file, {**config, "site_dir": relative_site})
         with source_date(as_of):

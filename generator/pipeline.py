@@ -299,7 +299,7 @@ def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
         strict=options.strict,
         search=options.search,
         source_digest=rendered.digest,
-        fragments_dir=options.build / "overrides",
+        search_from_stubs=True,
     )
     report.timings["build"] = time.perf_counter() - started
     if result.skipped:

@@ -44,9 +44,7 @@ arguments in a render.
 from __future__ import annotations
 
 import gc
-import hashlib
 import importlib
-import json
 import sys
 import threading
 import traceback
@@ -59,6 +57,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.compiler
 
+from generator import frontmatter
 from generator.render import data
 from generator.render.context import (
     HEALTH_LABELS,
@@ -72,6 +71,7 @@ from generator.render.context import (
     team_page,
 )
 from generator.render.escape import (
+    body_page,
     fragment_html,
     html_text,
     inline_text,
@@ -337,12 +337,10 @@ class PageWriter:
         environment: jinja2.Environment,
         site: SiteContext,
         scope: Scope | None = None,
-        fragments: Writer | None = None,
         *,
         shard: Shard | None = None,
     ) -> None:
         self.writer = writer
-        self.fragments = fragments
         self.environment = environment
         self.site = site
         self.scope = scope
@@ -373,44 +371,40 @@ class PageWriter:
         if self.aggregates:
             self.callbacks.append(callback)
 
-    def render(self, template: str, path: str, **context: Any) -> None:
-        """Render `template` with `site`, `root` (link prefix) and `context` into `path`."""
+    def render(self, template: str, path: str, *, body: bool = False, **context: Any) -> None:
+        """Render `template` with `site`, `root` (link prefix) and `context` into `path`.
+
+        With `body`, the page's HTML goes into its front matter (`escape.body_page`):
+        for list and dashboard pages, whose size grows with the catalog.
+        """
         text = self.environment.get_template(template).render(
             site=self.site, root=_root_prefix(path), **context
         )
-        self.writer.write(path, text)
+        self.writer.write(path, body_page(text) if body else text)
         self.pages += path.endswith(".md")
 
     def render_fragment_page(
         self, template: str, path: str, *, title: str, search: bool = False, **context: Any
     ) -> None:
-        """A page whose body is an HTML fragment the theme includes, not Markdown.
+        """A page whose body is rendered HTML carried in its front matter, not Markdown.
 
         MkDocs runs every page's Markdown through Python's HTML parser twice (raw HTML
         blocks, then anchor collection): for HTML-heavy pages such as a model card
-        that is most of the site build. Here the Markdown file is a stub (front
-        matter and the title) and the body is written to the theme's folder as
-        `fragments/<path>.html`, which `overrides/main.html` includes verbatim.
+        that is most of the site build. Here the Markdown is just the title, and the
+        body is the front matter's `body:` (one escaped line, read by the builder's C
+        YAML parser), which `overrides/main.html` prints after the title. Including a
+        per-page template file instead costs the theme a Jinja compile per page.
         """
         html = self.environment.get_template(template).render(
             site=self.site, root=_root_prefix(path), **context
         )
-        fragment = fragment_html(html)
-        fragment_path = f"fragments/{path.removesuffix('.md')}.html"
-        if self.fragments is None:
-            raise ValueError("this PageWriter has no fragment folder")
-        self.fragments.write(fragment_path, fragment)
-        digest = hashlib.sha1(fragment.encode("utf-8")).hexdigest()[:16]
         front = {
             "title": title_text(title),
             "search": search,
-            "fragment": fragment_path,
-            # changes with the fragment, so `mkdocs serve` rebuilds the page
-            "fragment_hash": digest,
             "hide": ["navigation", "toc"],
+            "body": fragment_html(html),
         }
-        stub = "---\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in front.items()) + "---\n\n"
-        self.writer.write(path, f"{stub}# {markdown_text(title)}\n")
+        self.writer.write(path, f"{frontmatter.write(front)}\n# {markdown_text(title)}\n")
         self.pages += 1
 
     def write(self, path: str, content: str | bytes) -> None:
@@ -429,7 +423,7 @@ class PageWriter:
 
 
 def _home(site: SiteContext, out: PageWriter) -> None:
-    out.render("home.md.j2", "index.md", page=home_page(site))
+    out.render("home.md.j2", "index.md", body=True, page=home_page(site))
     out.write_json("data/portfolio.json", data.portfolio_series(site.summary))
     out.add_nav("Dashboard", "index.md", 0)
 
@@ -482,7 +476,9 @@ def _datasets(site: SiteContext, out: PageWriter) -> None:
             page=dataset_page(site, dataset),
         )
     if out.aggregates:
-        out.render("datasets_index.md.j2", "datasets/index.md", datasets=list(datasets.values()))
+        out.render(
+            "datasets_index.md.j2", "datasets/index.md", body=True, datasets=list(datasets.values())
+        )
         out.add_nav("Datasets", "datasets/index.md", 30)
 
 
@@ -499,7 +495,7 @@ def _teams(site: SiteContext, out: PageWriter) -> None:
             page=team_page(site, team),
         )
     if out.aggregates:
-        out.render("teams_index.md.j2", "teams/index.md", teams=list(teams.values()))
+        out.render("teams_index.md.j2", "teams/index.md", body=True, teams=list(teams.values()))
         out.add_nav("Teams", "teams/index.md", 40)
 
 
@@ -508,7 +504,11 @@ def _tags(site: SiteContext, out: PageWriter) -> None:
         if not out.wants("tags", tag):
             continue
         out.render(
-            "tag.md.j2", f"tags/{tag}.md", tag=tag, models=model_list(site, model_ids, f"tag={tag}")
+            "tag.md.j2",
+            f"tags/{tag}.md",
+            body=True,
+            tag=tag,
+            models=model_list(site, model_ids, f"tag={tag}"),
         )
     if out.aggregates:
         out.render("tags_index.md.j2", "tags/index.md")
@@ -516,7 +516,7 @@ def _tags(site: SiteContext, out: PageWriter) -> None:
 
 
 def _alerts(site: SiteContext, out: PageWriter) -> None:
-    out.render("alerts.md.j2", "alerts.md", page=alerts_page(site))
+    out.render("alerts.md.j2", "alerts.md", body=True, page=alerts_page(site))
     out.add_nav("Alerts", "alerts.md", 20)
 
 
@@ -619,7 +619,7 @@ def _render_share(
     """A worker process: write this shard's pages, send back what was written."""
     try:
         docs, overrides = Writer(docs_dir), Writer(overrides_dir)
-        out = PageWriter(docs, environment, site, None, fragments=overrides, shard=shard)
+        out = PageWriter(docs, environment, site, None, shard=shard)
         _run(producers, site, out)
         result = ("ok", (docs.state(), overrides.state(), out.pages, out.kept))
     except BaseException as error:  # sent to the parent, which raises it
@@ -681,7 +681,7 @@ def _render_parallel(
         gc.unfreeze()
         return None
     gc.unfreeze()
-    out = PageWriter(docs, environment, site, None, fragments=overrides, shard=Shard(0, owners))
+    out = PageWriter(docs, environment, site, None, shard=Shard(0, owners))
     try:
         _run(producers, site, out)
         for process, receiver in workers:
@@ -744,7 +744,7 @@ def render_site(
             out = _render_parallel(site, environment, docs, overrides, producers, count)
     if out is None:
         count = 1
-        out = PageWriter(docs, environment, site, scope, fragments=overrides)
+        out = PageWriter(docs, environment, site, scope)
         _run(producers, site, out)
     for callback in out.callbacks:
         callback()

@@ -132,3 +132,23 @@ def fragment_html(html: str) -> str:
         nav = f'<nav class="gc-onpage" aria-label="On this page"><ul>{links}</ul></nav>\n'
         body = body[:first] + nav + body[first:]
     return body.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def body_page(page: str) -> str:
+    """A rendered page (front matter, `# Title`, HTML blocks) made a stub: front matter
+    with the HTML as `body` (see `fragment_html`), then the title as its only Markdown.
+
+    The site builder then reads no HTML through Python-Markdown (the cost of list and
+    dashboard pages) and the theme prints the body after the title.
+    """
+    from generator import frontmatter
+
+    front = frontmatter.read(page)
+    if not page.startswith("---\n") or "\n---\n" not in page[3:]:
+        raise ValueError("a body page starts with front matter")
+    rest = page[4:].split("\n---\n", 1)[1].lstrip("\n")
+    title, _, html = rest.partition("\n")
+    if not title.startswith("# "):
+        raise ValueError("a body page's Markdown starts with its `# Title` line")
+    front["body"] = fragment_html(html.strip("\n"))
+    return f"{frontmatter.write(front)}\n{title}\n"

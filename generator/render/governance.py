@@ -751,20 +751,22 @@ def governance_pages(site: Any, out: Any) -> None:
     """Page producer: every governance page and file (see the module docstring)."""
     from generator.exports import cyclonedx_json, hf_readme, inventory_bytes
     from generator.render import _root_prefix
+    from generator.render.escape import body_page
 
     view = _view(site)
     environment = _environment(out.environment)
 
-    def render(template: str, path: str, **context: Any) -> None:
+    def render(template: str, path: str, *, body: bool = False, **context: Any) -> None:
         text = environment.get_template(template).render(
             site=site, root=_root_prefix(path), view=view, **context
         )
-        out.write(path, text)
+        out.write(path, body_page(text) if body else text)
         if path.endswith(".md"):
             out.pages += 1
 
     if out.aggregates:
-        render("compliance.md.j2", "governance/index.md", page=compliance_page(site, view))
+        page = compliance_page(site, view)
+        render("compliance.md.j2", "governance/index.md", body=True, page=page)
         out.write("governance/compliance.js", (GOVERNANCE_TEMPLATES / "compliance.js").read_bytes())
         out.write_json("governance/matrix.json", matrix_data(site, view))
         out.write("governance/reviews.ics", reviews_ics(site, view))

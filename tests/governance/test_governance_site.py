@@ -14,6 +14,7 @@ import yaml
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
+from generator import frontmatter
 from generator.pipeline import BuildOptions, prepare, render
 from tests.conftest import MINIMAL, load_minimal_card, write_card
 
@@ -72,8 +73,10 @@ def docs(tmp_path_factory) -> Path:
 
 
 def test_compliance_page_lists_reviews_waivers_rules_and_matrix(docs: Path) -> None:
-    page = (docs / "governance" / "index.md").read_text()
-    assert page.startswith("---\ntitle: Compliance\n")
+    stub = (docs / "governance" / "index.md").read_text()
+    assert stub.startswith('---\ntitle: "Compliance"\n')
+    assert stub.endswith("---\n\n# Compliance\n")  # the body is HTML in the front matter
+    page = frontmatter.read(stub)["body"]
     reviews = page.split('id="gc-reviews"')[1].split("</table>")[0]
     assert "Churn Predictor" in reviews and "overdue by 174 days" in reviews
     waivers = page.split('id="gc-waivers"')[1].split("</table>")[0]
@@ -87,11 +90,8 @@ def test_compliance_page_lists_reviews_waivers_rules_and_matrix(docs: Path) -> N
 
 
 def _model_body(docs: Path, model_id: str) -> str:
-    """A model page's body: the Markdown page, or the HTML fragment the theme includes."""
-    fragment = docs.parent / "overrides" / "fragments" / "models" / f"{model_id}.html"
-    if fragment.is_file():
-        return fragment.read_text()
-    return (docs / "models" / f"{model_id}.md").read_text()
+    """A model page's body: the HTML its front matter carries for the theme."""
+    return frontmatter.read((docs / "models" / f"{model_id}.md").read_text())["body"]
 
 
 def test_model_page_has_the_compliance_section(docs: Path) -> None:

@@ -15,20 +15,18 @@ def _stub(path: Path, **front: object) -> None:
 
 
 def test_one_page_per_searchable_stub_with_its_title_and_fragment(tmp_path: Path) -> None:
-    docs, fragments, target = tmp_path / "docs", tmp_path / "overrides", tmp_path / "out"
+    docs, target = tmp_path / "docs", tmp_path / "out"
     _stub(
         docs / "models/churn.md",
         title="Churn <b>model</b>",
         search=True,
-        fragment="fragments/models/churn.html",
+        body="<p>Predicts churn</p>",
     )
-    (fragments / "fragments/models").mkdir(parents=True)
-    (fragments / "fragments/models/churn.html").write_text("<p>Predicts churn</p>")
     _stub(docs / "teams/risk.md", title="Risk", search=True, body="<p>Second line</p>")
-    _stub(docs / "models/index.md", title="Models")  # no fragment, not searchable
-    _stub(docs / "tags/x.md", title="x", search=True, fragment="fragments/tags/x.html")
+    _stub(docs / "models/index.md", title="Models")  # no body, not searchable
+    _stub(docs / "tags/x.md", title="x", search=True, body="<p>tag pages are not indexed</p>")
 
-    assert write_search_source(docs, fragments, target, "de") == 2
+    assert write_search_source(docs, target, "de") == 2
     page = (target / "models/churn/index.html").read_text()
     assert '<html lang="de">' in page
     assert "<h1>Churn &lt;b&gt;model&lt;/b&gt;</h1><p>Predicts churn</p>" in page

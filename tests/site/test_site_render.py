@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import frontmatter
 from generator.health import HealthStatus, ModelHealth, MonitoringSummary
 from generator.render import build_site_context, render_site
 from generator.render.escape import markdown_text, title_text
@@ -81,15 +82,16 @@ def test_render_writes_every_page_and_data_file(minimal_catalog: Path, tmp_path:
     assert [n.title for n in rendered.nav][:3] == ["Dashboard", "Inventory", "Alerts"]
 
 
-def test_model_page_is_a_stub_and_its_body_a_fragment_for_the_theme(
+def test_model_page_is_a_title_and_its_body_html_in_the_front_matter(
     minimal_catalog: Path, tmp_path: Path
 ) -> None:
     _render(minimal_catalog, tmp_path)
     stub = (tmp_path / "docs/models/credit-default-scorer.md").read_text()
     assert stub.startswith('---\ntitle: "Credit Default Scorer"\nsearch: true\n')
-    assert 'fragment: "fragments/models/credit-default-scorer.html"' in stub
     assert stub.endswith("---\n\n# Credit Default Scorer\n")
-    body = (tmp_path / "overrides/fragments/models/credit-default-scorer.html").read_text()
+    assert len(stub.splitlines()) == 8  # front matter: one line per key, body included
+    assert not (tmp_path / "overrides/fragments").exists()
+    body = frontmatter.read(stub)["body"]
     assert '<a href="../../teams/credit-risk-ml/">Credit Risk ML</a>' in body
     assert '<a href="../../datasets/loan-applications/">' in body
     assert '<h2 id="validation-history">Validation history' in body
@@ -125,13 +127,13 @@ def test_hostile_text_is_escaped_in_generated_markdown(make_catalog, tmp_path: P
     hostile = Path(__file__).parents[1] / "catalogs" / "hostile"
     catalog = make_catalog(base=hostile)
     _render(catalog, tmp_path / "out")
-    page = (tmp_path / "out/docs/models/hostile-model.md").read_text()
-    page += (tmp_path / "out/overrides/fragments/models/hostile-model.html").read_text()
+    stub = (tmp_path / "out/docs/models/hostile-model.md").read_text()
+    page = stub + frontmatter.read(stub)["body"]
     assert "<script" not in page
     assert "<img" not in page and "<iframe" not in page and "<svg" not in page
     assert 'href="javascript:' not in page
     # card text is data, never a template: braces are character references in the
-    # fragment (the theme includes it as a Jinja template), shown as {{ 7*7 }}, never 49
+    # body (whatever a theme does with it), shown as {{ 7*7 }}, never 49
     assert "{" not in page.split("---", 2)[2] and "&#123;&#123; 7*7 &#125;&#125;" in page
     assert "49" not in page
     # card text never starts a line (a line starting with ## would become a heading)
@@ -144,9 +146,10 @@ def test_health_and_series_reach_the_model_page(minimal_catalog: Path, tmp_path:
     )
     summary = MonitoringSummary(as_of=AS_OF, models={"credit-default-scorer": health})
     _render(minimal_catalog, tmp_path, summary)
-    page = (tmp_path / "overrides/fragments/models/credit-default-scorer.html").read_text()
+    stub = (tmp_path / "docs/models/credit-default-scorer.md").read_text()
+    page = frontmatter.read(stub)["body"]
     assert "gc-health--breach" in page and "auc below min" in page
-    home = (tmp_path / "docs/index.md").read_text()
+    home = frontmatter.read((tmp_path / "docs/index.md").read_text())["body"]
     assert 'data-kpi="Breaches"><span class="gc-kpi__value">1<' in home
 
 
