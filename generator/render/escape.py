@@ -108,8 +108,8 @@ def fragment_html(html: str) -> str:
     * `## Heading` lines (only templates can write them: card text never starts a
       line, see `inline_text`) become `<h2 id=…>`, and an "on this page" list of
       them goes before the first one;
-    * braces become character references: the theme's Jinja includes the file as a
-      template, and `{{ … }}` or `{% … %}` in card text must stay text there too.
+    * braces become character references, so `{{ … }}` or `{% … %}` in card text stays
+      text whatever a theme or a later tool does with the body (shown unchanged).
     """
     used: set[str] = set()
     headings: list[tuple[str, str]] = []

@@ -33,3 +33,22 @@ def test_values_read_back_equal_with_both_yaml_loaders() -> None:
 def test_reading_a_stub_without_front_matter() -> None:
     assert frontmatter.read("# Title\n") == {}
     assert frontmatter.read("---\n: [unclosed\n---\n") == {}
+
+
+def test_a_rendered_page_becomes_a_title_with_its_body_in_the_front_matter() -> None:
+    import pytest
+
+    from generator.render.escape import body_page
+
+    page = "---\ntitle: Alerts\nhide: [navigation]\n---\n\n# Alerts\n\n<p>a {x}</p>\n\n## Breaches\n\n<table></table>\n\n## Stale feeds\n"
+    stub = body_page(page)
+    assert stub.endswith("---\n\n# Alerts\n")
+    front = frontmatter.read(stub)
+    assert front["title"] == "Alerts" and front["hide"] == ["navigation"]
+    body = front["body"]
+    assert body.startswith("<p>a &#123;x&#125;</p>")  # braces inert
+    assert '<h2 id="breaches">Breaches' in body and '<a href="#stale-feeds">' in body
+    with pytest.raises(ValueError):
+        body_page("# no front matter\n")
+    with pytest.raises(ValueError):
+        body_page("---\ntitle: x\n---\n\n<p>no title line</p>\n")
