@@ -1,13 +1,15 @@
 """Run every benchmark and print one table: `make bench` / `make bench-large`.
 
-    python -m benchmarks.run [--large] [--only catalog,site] [--output FILE]
+    python -m benchmarks.run [--large] [--only catalog,site] [--output FILE] [--collect]
 
 Each `benchmarks/bench_<area>.py` runs as its own process, one after the other (so
 they never compete for the two cores), with `--large` passed through. Their
 progress lines are streamed to stderr prefixed with the area; their rows are
 merged into one table, printed, and written with the machine, the versions and
 the date to `benchmarks/results.md` (`results-large.md` with --large). An area
-that fails shows as a row saying so; the exit status is then 1.
+that fails shows as a row saying so; the exit status is then 1. `--collect` runs
+nothing and writes the report from each area's last results (`benchmarks/work/
+results/<area>[-large].json`), for areas run at different times.
 """
 
 from __future__ import annotations
@@ -75,6 +77,18 @@ def _stream(pipe: Any, area: str, lines: list[str]) -> None:
         print(f"[{area}] {text}", file=sys.stderr, flush=True)
 
 
+def collected_area(area: str, *, large: bool) -> tuple[list[dict[str, Any]], float]:
+    """The rows and duration of an area's last successful run (`--collect`)."""
+    output = WORK / "results" / f"{area}{'-large' if large else ''}.json"
+    if not output.is_file():
+        return [row(area, "", "benchmark failed", None, goal_met=False, notes="never run")], 0.0
+    rows = json.loads(output.read_text(encoding="utf-8"))
+    check_rows(rows)
+    seconds = output.with_suffix(".seconds")
+    elapsed = float(seconds.read_text(encoding="utf-8")) if seconds.is_file() else 0.0
+    return rows, elapsed
+
+
 def run_area(
     area: str, *, large: bool, timeout: float | None
 ) -> tuple[list[dict[str, Any]], float]:
@@ -109,6 +123,7 @@ def run_area(
     if returncode == 0 and output.is_file():
         rows = json.loads(output.read_text(encoding="utf-8"))
         check_rows(rows)
+        output.with_suffix(".seconds").write_text(f"{elapsed:.1f}\n", encoding="utf-8")
         return rows, elapsed
     reason = (
         f"timed out after {timeout:.0f} s"
@@ -193,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated areas (default: every bench_*.py)")
     parser.add_argument("--output", type=Path, help="report file (default: benchmarks/results.md)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds per area")
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="run nothing: write the report from each area's last results (areas run apart)",
+    )
     options = parser.parse_args(argv)
     areas = discover()
     if options.only:
@@ -206,7 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     durations: dict[str, float] = {}
     for area in areas:
-        area_rows, seconds = run_area(area, large=options.large, timeout=options.timeout)
+        if options.collect:
+            area_rows, seconds = collected_area(area, large=options.large)
+        else:
+            area_rows, seconds = run_area(area, large=options.large, timeout=options.timeout)
         rows.extend(area_rows)
         durations[area] = seconds
         print(f"[run] {area}: done in {seconds:.0f} s", file=sys.stderr, flush=True)
