@@ -26,7 +26,7 @@ from pathlib import Path
 
 from generator.catalog import Catalog
 from generator.errors import Problem, ProblemsFound
-from generator.schema import ContactRole, ModelCard
+from generator.schema import ContactRole, ModelCard, Person, Team
 
 HANDLE_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 """A user or team handle (`@name`, `@org/team`, `@group/subgroup`) or an e-mail address."""
@@ -69,10 +69,11 @@ def render_codeowners(
         catalog_section.lines.append((base + name, governance, ""))
 
     models = Section("Models", governance, base + "models/")
+    people = catalog.people  # built once: it walks every team
     for model in catalog.models.values():
         owners = [
             handles.get(model.owner),
-            *(handles.get(t) for t in validator_teams(catalog, model)),
+            *(handles.get(t) for t in validator_teams(catalog, model, people)),
         ]
         models.lines.append(_line(catalog, "models", model.id, base, owners))
 
@@ -93,9 +94,16 @@ def render_codeowners(
     return CodeOwners(text, problems)
 
 
-def validator_teams(catalog: Catalog, model: ModelCard) -> list[str]:
-    """Team ids of the model's independent validators (contacts first, else latest validation)."""
-    people = catalog.people
+def validator_teams(
+    catalog: Catalog,
+    model: ModelCard,
+    people: dict[str, tuple[Person, Team]] | None = None,
+) -> list[str]:
+    """Team ids of the model's independent validators (contacts first, else latest validation).
+
+    `people` is `catalog.people`, passed in when called for every model.
+    """
+    people = catalog.people if people is None else people
     teams = []
     for contact in model.contacts:
         if contact.role != ContactRole.validator:
