@@ -38,9 +38,8 @@ from typing import Any
 
 import yaml
 
-from generator import frontmatter
+from generator import frontmatter, memo
 from generator.errors import BuildError
-from generator.scaffold import atomic_write
 
 ENGINES = ("mkdocs", "zensical")
 
@@ -116,7 +115,8 @@ STAMP_NAME = "site-stamp.json"
 """In the build folder: what the last successful build was built from (see `build_stamp`)."""
 
 
-def _versions() -> dict[str, str]:
+def tool_versions() -> dict[str, str]:
+    """Versions of govcat and the site tools (part of every build's stamp and memo)."""
     from importlib import metadata
 
     versions = {}
@@ -159,43 +159,10 @@ def build_stamp(
         "engine": engine,
         "strict": strict,
         "search": search,
-        "versions": _versions(),
+        "versions": tool_versions(),
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _site_identity(site_dir: Path) -> list[int]:
-    """The published folder's inode and mtime: another process replacing it changes them."""
-    stat = site_dir.stat()
-    return [stat.st_ino, stat.st_mtime_ns]
-
-
-def _read_stamp(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _write_stamp(path: Path, value: dict[str, Any]) -> None:
-    atomic_write(path, json.dumps(value, sort_keys=True), durable=False)
-
-
-def _unchanged_site(stamp_file: Path, stamp: str, site_dir: Path) -> dict[str, Any] | None:
-    """The last build's record if it was built from exactly `stamp` and is still in place."""
-    recorded = _read_stamp(stamp_file)
-    if not recorded or recorded.get("stamp") != stamp:
-        return None
-    try:
-        if not (site_dir / "index.html").is_file():
-            return None
-        if recorded.get("site") != _site_identity(site_dir):
-            return None
-    except OSError:
-        return None
-    return recorded
 
 
 class _PermissiveLoader(yaml.SafeLoader):
@@ -563,7 +530,7 @@ def build_site(
             strict=strict,
             search=search,
         )
-        recorded = _unchanged_site(stamp_file, stamp, site_dir)
+        recorded = memo.matching_record(stamp_file, "stamp", stamp, site_dir)
         if recorded is not None:
             return BuildResult(
                 site_dir,
@@ -589,8 +556,8 @@ def build_site(
         write_effective_config(config_file, {**config, "site_dir": relative_site})
         with source_date(as_of):
             if engine == "mkdocs":
-                pages = sum(1 for _ in docs_dir.rglob("*.md"))
-                warnings = _build_with_mkdocs(config_file, strict, pages)
+                sources = sum(1 for _ in docs_dir.rglob("*.md"))
+                warnings = _build_with_mkdocs(config_file, strict, sources)
             else:
                 warnings = _build_with_zensical(config_file, strict)
         if not (temporary / "index.html").is_file():
@@ -609,14 +576,8 @@ def build_site(
         if indexer is not None:
             indexer.close()
     if stamp:
-        record = {
-            "stamp": stamp,
-            "site": _site_identity(site_dir),
-            "pages": pages,
-            "search_files": search_files,
-            "warnings": warnings,
-        }
-        _write_stamp(stamp_file, record)
+        record = {"stamp": stamp, "pages": pages, "search_files": search_files}
+        memo.write_record(stamp_file, {**record, "warnings": warnings}, site_dir)
     return BuildResult(site_dir, engine, pages, search_files, warnings)
 
 

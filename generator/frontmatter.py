@@ -34,14 +34,20 @@ def write(values: dict[str, Any]) -> str:
     return "---\n" + "".join(f"{key}: {scalar(value)}\n" for key, value in values.items()) + "---\n"
 
 
-def read(text: str) -> dict[str, Any]:
-    """The front matter of a stub ({} when it has none or it does not parse)."""
-    if not text.startswith("---\n"):
-        return {}
-    head = text[4:].split("\n---\n", 1)[0]
+def split(text: str) -> tuple[dict[str, Any], str] | None:
+    """A stub's front matter and the Markdown after it (None when it has no front matter)."""
+    if not text.startswith("---\n") or "\n---\n" not in text[3:]:
+        return None
+    head, rest = text[4:].split("\n---\n", 1)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         values = yaml.load(head, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
-        return {}
-    return values if isinstance(values, dict) else {}
+        values = None
+    return (values if isinstance(values, dict) else {}), rest
+
+
+def read(text: str) -> dict[str, Any]:
+    """The front matter of a stub ({} when it has none or it does not parse)."""
+    found = split(text)
+    return found[0] if found else {}

@@ -125,17 +125,18 @@ def inputs_digest(
     return digest.hexdigest()
 
 
-def read_memo(build_dir: Path) -> dict[str, Any]:
-    """The last successful build's record ({} when there is none or it is unreadable)."""
+def read_record(path: Path) -> dict[str, Any]:
+    """A build record ({} when there is none or it is unreadable)."""
     try:
-        value = json.loads((build_dir / MEMO_NAME).read_text("utf-8"))
+        value = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
 
 
 def site_identity(site_dir: Path) -> list[int] | None:
-    """The published folder's inode and mtime (None when it is missing)."""
+    """The published folder's inode and mtime (None when it is missing): another process
+    replacing the folder changes them."""
     with contextlib.suppress(OSError):
         if (site_dir / "index.html").is_file():
             stat = site_dir.stat()
@@ -143,17 +144,36 @@ def site_identity(site_dir: Path) -> list[int] | None:
     return None
 
 
-def unchanged(build_dir: Path, digest: str | None, site_dir: Path) -> dict[str, Any] | None:
-    """The last build's record when it was built from `digest` and its site is in place."""
-    if digest is None:
-        return None
-    recorded = read_memo(build_dir)
-    if recorded.get("inputs") != digest:
+def matching_record(path: Path, key: str, value: str, site_dir: Path) -> dict[str, Any] | None:
+    """The record at `path` when its `key` equals `value` and the site it describes is
+    still the one in place."""
+    recorded = read_record(path)
+    if recorded.get(key) != value:
         return None
     identity = site_identity(site_dir)
     if identity is None or recorded.get("site") != identity:
         return None
     return recorded
+
+
+def write_record(path: Path, record: dict[str, Any], site_dir: Path) -> None:
+    """Record a successful build into `site_dir` (with the folder's identity)."""
+    identity = site_identity(site_dir)
+    if identity is None:
+        return
+    atomic_write(path, json.dumps({**record, "site": identity}, sort_keys=True), durable=False)
+
+
+def read_memo(build_dir: Path) -> dict[str, Any]:
+    """The last successful build's memo ({} when there is none)."""
+    return read_record(build_dir / MEMO_NAME)
+
+
+def unchanged(build_dir: Path, digest: str | None, site_dir: Path) -> dict[str, Any] | None:
+    """The last build's record when it was built from `digest` and its site is in place."""
+    if digest is None:
+        return None
+    return matching_record(build_dir / MEMO_NAME, "inputs", digest, site_dir)
 
 
 def forget(build_dir: Path) -> None:
@@ -163,8 +183,5 @@ def forget(build_dir: Path) -> None:
 
 def remember(build_dir: Path, digest: str | None, site_dir: Path, report: dict[str, Any]) -> None:
     """Record a successful build of `digest` into `site_dir`."""
-    identity = site_identity(site_dir)
-    if digest is None or identity is None:
-        return
-    record = {"inputs": digest, "site": identity, **report}
-    atomic_write(build_dir / MEMO_NAME, json.dumps(record, sort_keys=True), durable=False)
+    if digest is not None:
+        write_record(build_dir / MEMO_NAME, {"inputs": digest, **report}, site_dir)

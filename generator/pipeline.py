@@ -325,7 +325,7 @@ def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
 
 def inputs_digest(options: BuildOptions) -> str | None:
     """The hash of everything a build of `options` reads (see generator/memo.py)."""
-    from generator.build import _versions
+    from generator.build import tool_versions
     from generator.monitoring.store import resolve_store
     from generator.render import PAGE_PRODUCERS, SITE_TEMPLATES
     from generator.validate import load_settings
@@ -342,7 +342,7 @@ def inputs_digest(options: BuildOptions) -> str | None:
         templates=SITE_TEMPLATES,
         project_config=options.project_config,
         producers=PAGE_PRODUCERS,
-        versions=_versions(),
+        versions=tool_versions(),
         options={
             "as_of": options.resolved_as_of().isoformat(),
             "audience": options.audience,

@@ -143,11 +143,11 @@ def body_page(page: str) -> str:
     """
     from generator import frontmatter
 
-    front = frontmatter.read(page)
-    if not page.startswith("---\n") or "\n---\n" not in page[3:]:
+    found = frontmatter.split(page)
+    if found is None:
         raise ValueError("a body page starts with front matter")
-    rest = page[4:].split("\n---\n", 1)[1].lstrip("\n")
-    title, _, html = rest.partition("\n")
+    front, rest = found
+    title, _, html = rest.lstrip("\n").partition("\n")
     if not title.startswith("# "):
         raise ValueError("a body page's Markdown starts with its `# Title` line")
     front["body"] = fragment_html(html.strip("\n"))
