@@ -36,6 +36,7 @@ aggregation work on top of the scan, so too generous a floor).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ from benchmarks.common import (
     run_child,
     run_python,
 )
+from generator.monitoring.store import Store
 
 END = dt.date(2026, 11, 21)
 SEGMENTS = 3
@@ -183,6 +185,25 @@ def ensure_store(models: int) -> Path:
             ],
             cwd=REPO,
         )
+    catalog = target / "catalog"
+    if any(summary is None for _, summary in Store(catalog / "monitoring").summarized_parts()):
+        progress("writing the series summaries of a store synthesised before they existed")
+        run_child([PYTHON, "-m", "generator", "monitoring", "compact", "--catalog", str(catalog)])
+    return catalog
+
+
+def without_summaries(catalog: Path) -> Path:
+    """A copy of the project whose store has no series summaries (a store written before
+    they existed: every part is read in full); parts are hard links, not copies."""
+    target = catalog.parent.parent / f"{catalog.parent.name}-no-summaries"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(
+        catalog.parent,
+        target,
+        copy_function=os.link,
+        ignore=lambda _, names: [name for name in names if name.startswith("series-")],
+    )
     return target / "catalog"
 
 
@@ -222,8 +243,10 @@ def run(large: bool) -> list[dict[str, Any]]:
     catalog = ensure_store(models)
     store = catalog / "monitoring"
     as_of = END.isoformat()
+    plain = without_summaries(catalog)
     cases = {
         "aggregate": lambda: run_python(AGGREGATE, str(catalog), as_of),
+        "aggregate without summaries": lambda: run_python(AGGREGATE, str(plain), as_of),
         **{
             f"floor {name}": lambda name=name: run_python(FLOOR, str(store), name)
             for name in FLOOR_SQL
@@ -250,6 +273,18 @@ def run(large: bool) -> list[dict[str, Any]]:
             "reads (no GROUP BY), timed like summarize (after imports, with connect)",
         )
     ]
+    out.append(
+        row(
+            AREA,
+            size,
+            "aggregate, store without series summaries (information only)",
+            results["aggregate without summaries"],
+            floor=(FLOOR_NAMES["columns"], floor),
+            goal=None,
+            notes="a store written before series summaries existed (or remote): every part "
+            "is read in full; `govcat monitoring compact` writes the summaries",
+        )
+    )
     for name, note in (
         (
             "ts_value",

@@ -209,8 +209,11 @@ def main() -> None:
     print(f"wrote {len(files)} exports to {exports}", file=sys.stderr)
     if args.exports_only:
         return
-    if args.fresh:
-        shutil.rmtree(args.catalog / "monitoring", ignore_errors=True)
+    if args.fresh:  # the data goes; the store's README (committed, hand-written) stays
+        store = args.catalog / "monitoring"
+        for entry in store.iterdir() if store.is_dir() else ():
+            if entry.name != "README.md":
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     govcat = [sys.executable, "-m", "generator"]
     subprocess.run(
         [*govcat, "ingest", "--catalog", str(args.catalog), *map(str, files)], check=True

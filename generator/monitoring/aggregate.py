@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
+from pathlib import Path
 from typing import Any
 
 from generator.catalog import Catalog
@@ -59,6 +60,7 @@ from generator.monitoring.store import (
     Store,
     StoreLocation,
     duckdb_connect,
+    fixed_parquet_bytes,
     remote_source,
     resolve_store,
 )
@@ -146,14 +148,14 @@ def _models(catalog: Catalog) -> dict[str, list[Any]]:
 
 # --- the SQL -----------------------------------------------------------------
 #
-# Two scans of the parquet files, both filtering on the `ts` column itself so that
-# DuckDB skips row groups (and whole months) by their statistics:
+# Two reads, both filtering on the `ts` column itself so that DuckDB skips row
+# groups (and whole months) by their statistics:
 #
-# 1. per series over the whole history: a GROUP BY on the three key strings (a
-#    few hundred thousand groups at most) — no join, no FILTER clauses, and only
-#    cheap aggregates: the latest value and version (`arg_max` keeps a string per
-#    group and costs as much as the rest at 100M rows) are then read from the rows
-#    at each series' last time only (LATEST_SQL: the newest days of the store);
+# 1. per series over the whole history (STATS_SQL): the parts' series summaries
+#    (a few hundred thousand rows) for every month that ends before the as-of day's
+#    end — or holds nothing later — and a GROUP BY on the three key strings over
+#    the rest (the current month, or every part of a store without summaries);
+#    its cost follows the number of series, not the years of history kept;
 # 2. the raw observations of the chart window, keyed by a 64-bit hash of the
 #    series key; numpy sorts them once and derives the daily chart points, the
 #    7/30/90-day windows, breaches and the portfolio from the sorted arrays.
@@ -161,40 +163,45 @@ def _models(catalog: Catalog) -> dict[str, list[Any]]:
 # Joins on the key strings and million-group GROUP BYs (series × day) are several
 # times slower than both scans together, so there are none.
 
+# One row per series of some rows of the store: a part's *series summary* (written
+# beside every part, see `generator.monitoring.store`) or the partial aggregate of
+# parts read in full. The last value is the one at the newest (time, version): rows
+# are unique on the key, so the choice is deterministic (a summary's bytes must be).
+# arg_max skips NULL versions: `version` is the newest version that is not NULL.
+SERIES_SQL = """
+SELECT model_id, metric, segment, count(*)::BIGINT AS n, min(epoch_us(ts)) AS first_us,
+  max(epoch_us(ts)) AS last_us,
+  arg_max(value, (epoch_us(ts), coalesce(model_version, ''))) AS last_value,
+  arg_max(model_version, (epoch_us(ts), model_version)) AS version,
+  max(epoch_us(ts)) FILTER (WHERE model_version IS NOT NULL) AS version_us
+FROM {source} {where}
+GROUP BY model_id, metric, segment
+"""
+SUMMARY_COLUMNS = "model_id, metric, segment, n, first_us, last_us, last_value, version, version_us"
+# Per series over the whole history, from the summaries of the months before the
+# as-of day and the partial aggregate of the parts read in full. Two inputs can hold
+# the same series at the same last time only when a month has several parts (before
+# `compact`); then the tie is broken as in SERIES_SQL (`ORDER` below), else by time
+# alone (a struct comparison per row costs half the query).
 STATS_SQL = """
 SELECT model_id, metric, segment, hash(model_id, metric, segment) AS key_hash,
-  count(*) AS n, min(epoch_us(ts)) AS first_t, max(epoch_us(ts)) AS last_t
-FROM {source}
-WHERE ts < make_timestamptz({end_us}::BIGINT)
+  sum(n)::BIGINT AS n, min(first_us) AS first_t, max(last_us) AS last_t,
+  arg_max(last_value, {last_order}) AS latest_value,
+  arg_max(version, {version_order}) AS latest_version
+FROM ({summaries}) AS s
 GROUP BY model_id, metric, segment
 ORDER BY model_id, metric, segment
 """
-
-# The latest value and version of each series: the rows at its last time (`latest_keys`:
-# series_no, key_hash, last_t and the key strings). arg_max skips NULL versions, as the
-# aggregate over the whole history would; a series whose rows at its last time have no
-# version at all gets its newest non-NULL version from VERSION_SQL. With two series
-# keys sharing a hash (never seen; kept exact anyway) the join is on the key strings.
-LATEST_SQL = """
-SELECT k.series_no, arg_max(o.value, o.ts) AS latest_value,
-  arg_max(o.model_version, o.ts) AS latest_version
-FROM (
-  SELECT {key} AS key, epoch_us(ts) AS t, ts, value, model_version FROM {source}
-  WHERE ts >= make_timestamptz({since_us}::BIGINT) AND ts < make_timestamptz({end_us}::BIGINT)
-) AS o
-JOIN latest_keys AS k ON o.key = k.key AND o.t = k.last_t
-GROUP BY k.series_no
-"""
-LATEST_KEY_BY_HASH = "hash(model_id, metric, segment)"
-LATEST_KEY_BY_STRINGS = "struct_pack(model_id, metric, segment)"
-
-VERSION_SQL = """
-SELECT model_id, metric, segment, arg_max(model_version, ts) AS latest_version
-FROM {source}
-WHERE model_id IN ({model_list}) AND model_version IS NOT NULL
-  AND ts < make_timestamptz({end_us}::BIGINT)
-GROUP BY model_id, metric, segment
-"""
+STATS_ORDER_BY_TIME = ("last_us", "version_us")
+STATS_ORDER_WITH_TIES = (
+    "(last_us, CASE WHEN version_us = last_us THEN version ELSE '' END)",
+    "(version_us, version)",
+)
+EMPTY_SUMMARY = (
+    "SELECT NULL::VARCHAR AS model_id, NULL::VARCHAR AS metric, NULL::VARCHAR AS segment, "
+    "0::BIGINT AS n, 0::BIGINT AS first_us, 0::BIGINT AS last_us, 0::DOUBLE AS last_value, "
+    "NULL::VARCHAR AS version, NULL::BIGINT AS version_us WHERE false"
+)
 
 CHART_SQL = """
 SELECT hash(model_id, metric, segment) AS key_hash, epoch_us(ts) AS t, value
@@ -337,13 +344,106 @@ def _arrow(values: Any) -> Any:
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
 
 
+def series_summary(part: Path | Any) -> bytes:
+    """The series summary of one part (its file or its Arrow table): SERIES_SQL's rows in
+    key order, written with fixed settings (same part → same bytes)."""
+    connection = duckdb_connect()
+    if isinstance(part, Path):
+        source = f"read_parquet({_quoted(str(part))})"
+    else:
+        connection.register("part_rows", part)
+        source = "part_rows"
+    sql = SERIES_SQL.format(source=source, where="") + "ORDER BY model_id, metric, segment"
+    summary = connection.sql(sql).to_arrow_table()
+    connection.close()
+    return fixed_parquet_bytes(summary.cast(summary_schema()))
+
+
+def summary_schema() -> Any:
+    """The parquet schema of a series summary (times in microseconds since the epoch)."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            pa.field("model_id", pa.string(), nullable=False),
+            pa.field("metric", pa.string(), nullable=False),
+            pa.field("segment", pa.string(), nullable=False),
+            pa.field("n", pa.int64(), nullable=False),
+            pa.field("first_us", pa.int64(), nullable=False),
+            pa.field("last_us", pa.int64(), nullable=False),
+            pa.field("last_value", pa.float64(), nullable=False),
+            pa.field("version", pa.string(), nullable=True),
+            pa.field("version_us", pa.int64(), nullable=True),
+        ]
+    )
+
+
+def _month_bounds(part: Path) -> tuple[int, int]:
+    """The first and the last-plus-one microsecond of a part's month (from its folder)."""
+    year = int(part.parent.parent.name.removeprefix("year="))
+    month = int(part.parent.name.removeprefix("month="))
+    following = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)
+    start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    return (start - EPOCH) // dt.timedelta(microseconds=1), (following - EPOCH) // dt.timedelta(
+        microseconds=1
+    )
+
+
+def _summaries_sql(
+    connection: Any, location: StoreLocation, source: str, end_us: int
+) -> tuple[str, tuple[str, str]]:
+    """STATS_SQL's input: per part up to `end_us`, its summary when it has one and holds
+    nothing later, else the part's rows aggregated (SERIES_SQL) — and the tie order."""
+    before_end = f"WHERE ts < make_timestamptz({end_us}::BIGINT)"
+    if location.is_remote or location.path is None:
+        sql = SERIES_SQL.format(source=source, where=before_end)
+        return sql, STATS_ORDER_BY_TIME
+    summaries: list[Path] = []
+    raw: list[Path] = []
+    months: dict[tuple[int, int], int] = {}
+    for part, summary in Store(location.path).summarized_parts():
+        start, stop = _month_bounds(part)
+        if start >= end_us:
+            continue
+        months[start, stop] = months.get((start, stop), 0) + 1
+        usable = summary is not None and (
+            stop <= end_us
+            or connection.execute(
+                f"SELECT max(last_us) FROM read_parquet({_quoted(str(summary))})"
+            ).fetchall()[0][0]
+            < end_us
+        )
+        (summaries if usable else raw).append(summary if usable else part)
+    selects = []
+    if summaries:
+        listed = ", ".join(_quoted(str(path)) for path in summaries)
+        selects.append(f"SELECT {SUMMARY_COLUMNS} FROM read_parquet([{listed}])")
+    if raw:
+        store = Store(location.path)
+        selects.append(SERIES_SQL.format(source=store.source_sql(raw), where=before_end))
+    order = (
+        STATS_ORDER_WITH_TIES
+        if any(count > 1 for count in months.values())
+        else STATS_ORDER_BY_TIME
+    )
+    return " UNION ALL ".join(selects) or EMPTY_SUMMARY, order
+
+
 def _read_series(
-    connection: Any, source: str, params: dict[str, int], catalog: Catalog | None
+    connection: Any,
+    location: StoreLocation,
+    source: str,
+    params: dict[str, int],
+    catalog: Catalog | None,
 ) -> _Series:
-    """Run STATS_SQL and LATEST_SQL; thresholds from the cards of `catalog` (None: none)."""
+    """Run STATS_SQL; thresholds from the cards of `catalog` (None: none)."""
     import numpy as np
 
-    table = connection.sql(STATS_SQL.format(source=source, **params)).to_arrow_table()
+    summaries, (last_order, version_order) = _summaries_sql(
+        connection, location, source, params["end_us"]
+    )
+    sql = STATS_SQL.format(summaries=summaries, last_order=last_order, version_order=version_order)
+    table = connection.sql(sql).to_arrow_table()
 
     def numbers(name: str, dtype: Any) -> Any:
         return np.asarray(_numpy(table.column(name)), dtype=dtype)
@@ -365,7 +465,7 @@ def _read_series(
             segments, metrics = checked_by_model.get(m, no_card)
             if g in segments:
                 thresholds[i] = metrics.get(k)
-    series = _Series(
+    return _Series(
         model_id,
         metric,
         segment,
@@ -373,65 +473,10 @@ def _read_series(
         numbers("n", np.int64),
         numbers("first_t", np.int64),
         numbers("last_t", np.int64),
-        np.zeros(len(model_id)),
-        [None] * len(model_id),
+        numbers("latest_value", np.float64),
+        table.column("latest_version").to_pylist(),
         thresholds,
     )
-    if len(series):
-        _read_latest(connection, source, params, series)
-    return series
-
-
-def _read_latest(connection: Any, source: str, params: dict[str, int], series: _Series) -> None:
-    """Fill the latest value and version of every series (see LATEST_SQL)."""
-    import numpy as np
-    import pyarrow as pa
-
-    hashes = np.sort(series.key_hash)
-    collision = bool((hashes[1:] == hashes[:-1]).any())
-    expression = LATEST_KEY_BY_STRINGS if collision else LATEST_KEY_BY_HASH
-    key = (
-        pa.StructArray.from_arrays(
-            [pa.array(series.model_id), pa.array(series.metric), pa.array(series.segment)],
-            ["model_id", "metric", "segment"],
-        )
-        if collision
-        else _arrow(series.key_hash.astype(np.uint64, copy=False))
-    )
-    keys = pa.Table.from_arrays(
-        [
-            _arrow(np.arange(len(series), dtype=np.int64)),
-            key,
-            _arrow(series.last_t.astype(np.int64, copy=False)),
-        ],
-        names=["series_no", "key", "last_t"],
-    )
-    connection.register("latest_keys", keys)
-    sql = LATEST_SQL.format(
-        source=source, key=expression, since_us=int(series.last_t.min()), **params
-    )
-    latest = connection.sql(sql).to_arrow_table()
-    connection.unregister("latest_keys")
-    numbers = _numpy(latest.column("series_no"))
-    if len(numbers) != len(series):
-        raise AssertionError("every series has rows at its last time")
-    series.latest_value[numbers] = _numpy(latest.column("latest_value"))
-    versions = latest.column("latest_version").to_pylist()
-    missing = []
-    for number, version in zip(numbers.tolist(), versions, strict=True):
-        series.latest_version[number] = version
-        if version is None:
-            missing.append(number)
-    if missing:
-        model_list = ", ".join(_quoted(m) for m in sorted({series.model_id[i] for i in missing}))
-        found = {
-            (m, k, g): version
-            for m, k, g, version in connection.execute(
-                VERSION_SQL.format(source=source, model_list=model_list, **params)
-            ).fetchall()
-        }
-        for number in missing:
-            series.latest_version[number] = found.get(series.key(number))
 
 
 def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
@@ -458,7 +503,7 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     # every chart batch reads the same parts' footers (parts never change: named by hash)
     connection.execute("SET parquet_metadata_cache = true")
-    series = _read_series(connection, source, params, catalog)
+    series = _read_series(connection, location, source, params, catalog)
     limits = series.limits()
     portfolio = _Portfolio(models, series, limits, window)
     window_parts: list[list[Any]] = []

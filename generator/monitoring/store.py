@@ -17,6 +17,16 @@ Every part is named after the SHA-256 of its bytes, and written with fixed
 writer settings: the same rows always give the same file, so ingesting an export
 twice changes nothing, and `verify` detects any byte that changed.
 
+Beside each part lies its *series summary*, ``series-<same hash>.parquet``: one row
+per model × metric × segment of the part (row count, first and last time, the last
+value, the newest version and its time; `generator.monitoring.aggregate` defines
+it). It is derived data, written in the same commit as its part and removed with
+it, so the aggregation reads a few hundred thousand summary rows for the months
+before the as-of day instead of every observation of the store's history: its cost
+follows the chart window, not the years of history a bank keeps. `verify` checks
+each summary against its part; a part without one (a store written before
+summaries existed) is read in full, and `compact` writes the missing ones.
+
 Commits are atomic. New parts are written as `*.parquet.tmp` and fsynced; then a
 journal (`_pending.json`) naming the renames and removals is written atomically —
 that is the commit point — and then applied. A reader that finds a journal
@@ -59,6 +69,7 @@ GITIGNORE = ".gitignore"
 README = "README.md"
 GITIGNORE_TEXT = "# written by govcat ingest: never commit these\n.lock\n_pending.json\n*.tmp\n"
 PART_RE = re.compile(r"^year=(\d{4})/month=(\d{2})/part-([0-9a-f]{16})\.parquet$")
+SERIES_RE = re.compile(r"^year=(\d{4})/month=(\d{2})/series-([0-9a-f]{16})\.parquet$")
 TEMP_SUFFIX = ".tmp"
 REMOTE_SCHEMES = ("s3://", "gs://", "gcs://", "r2://")
 ROW_GROUP_SIZE = 131_072
@@ -87,11 +98,16 @@ def arrow_schema() -> pa.Schema:
 
 def parquet_bytes(table: pa.Table) -> bytes:
     """Serialise sorted rows with fixed writer settings (same rows → same bytes)."""
+    return fixed_parquet_bytes(table.cast(arrow_schema()))
+
+
+def fixed_parquet_bytes(table: pa.Table) -> bytes:
+    """A table as parquet with the store's fixed writer settings (same table → same bytes)."""
     import pyarrow.parquet as pq
 
     buffer = io.BytesIO()
     pq.write_table(
-        table.cast(arrow_schema()).replace_schema_metadata(None),
+        table.replace_schema_metadata(None),
         buffer,
         row_group_size=ROW_GROUP_SIZE,
         compression="zstd",
@@ -232,22 +248,36 @@ class Store:
             raise StoreError(f"{path}: unreadable commit journal ({error})") from None
         return data
 
-    def part_files(self) -> list[Path]:
-        """Every visible part, sorted; a pending commit's journal is applied virtually."""
+    def _visible(self) -> dict[str, Path]:
+        """Final name → file of every part and summary; a pending journal applied virtually."""
         if not self.root.is_dir():
-            return []
-        parts = {
+            return {}
+        files = {
             path.relative_to(self.root).as_posix(): path
-            for path in self.root.glob("year=*/month=*/part-*.parquet")
+            for path in self.root.glob("year=*/month=*/*.parquet")
         }
         journal = self._journal()
         if journal is not None:
             for temporary, final in journal.get("add", []):
-                if final not in parts and (self.root / temporary).is_file():
-                    parts[final] = self.root / temporary
+                if final not in files and (self.root / temporary).is_file():
+                    files[final] = self.root / temporary
             for removed in journal.get("remove", []):
-                parts.pop(removed, None)
-        return [parts[name] for name in sorted(parts)]
+                files.pop(removed, None)
+        return files
+
+    def part_files(self) -> list[Path]:
+        """Every visible part, sorted; a pending commit's journal is applied virtually."""
+        files = self._visible()
+        return [files[name] for name in sorted(files) if PART_RE.match(name)]
+
+    def summarized_parts(self) -> list[tuple[Path, Path | None]]:
+        """Every visible part with its series summary (None: the part has none), sorted."""
+        files = self._visible()
+        return [
+            (files[name], files.get(series_name(name)))
+            for name in sorted(files)
+            if PART_RE.match(name)
+        ]
 
     def partition_files(self) -> dict[str, list[Path]]:
         """`year=YYYY/month=MM` → its visible parts."""
@@ -341,44 +371,74 @@ class Store:
                 if not any(folder.parent.iterdir()):
                     folder.parent.rmdir()
 
-    def commit(self, add: dict[str, bytes], remove: Sequence[str] = ()) -> list[str]:
+    def commit(
+        self, add: dict[str, bytes], remove: Sequence[str] = (), summarize: Sequence[str] = ()
+    ) -> list[str]:
         """Atomically add parts (relative name → bytes) and remove parts. Hold `locked()`.
 
+        Each added part gets its series summary in the same commit, and a removed part
+        loses its own; `summarize` names present parts whose missing summary to write.
         Returns the names of the parts really added (a part already present is skipped).
         """
-        added: list[tuple[str, str]] = []
+        from generator.monitoring.aggregate import series_summary
+
+        renames: list[tuple[str, str]] = []
         folders: set[Path] = set()
-        for final, data in sorted(add.items()):
-            if not PART_RE.match(final):
-                raise StoreError(f"internal: '{final}' is not a part name")
-            if (self.root / final).is_file() and final not in remove:
-                continue
+        added: list[str] = []
+
+        def stage(final: str, data: bytes) -> Path:
             temporary = final + TEMP_SUFFIX
             target = self.root / temporary
             target.parent.mkdir(parents=True, exist_ok=True)
             _write_synced(target, data)
             folders.add(target.parent)
-            added.append((temporary, final))
+            renames.append((temporary, final))
             _crash_point("mid-write")
-        removals = sorted(name for name in remove if name not in {f for _, f in added})
-        if not added and not removals:
+            return target
+
+        for final, data in sorted(add.items()):
+            if not PART_RE.match(final):
+                raise StoreError(f"internal: '{final}' is not a part name")
+            summary = series_name(final)
+            if (self.root / final).is_file() and final not in remove:
+                if not (self.root / summary).is_file():
+                    stage(summary, series_summary(self.root / final))
+                continue
+            stage(summary, series_summary(stage(final, data)))
+            added.append(final)
+        for final in summarize:
+            summary = series_name(final)
+            if not (self.root / summary).is_file():
+                stage(summary, series_summary(self.root / final))
+        staged = {final for _, final in renames}
+        removals = sorted(
+            name
+            for part in remove
+            if part not in staged
+            for name in (part, series_name(part))
+            if (self.root / name).is_file()
+        )
+        if not renames and not removals:
             return []
         for folder in folders:
             _fsync_dir(folder)
         _crash_point("before-journal")
-        journal = {"add": [list(pair) for pair in added], "remove": removals}
+        journal = {"add": [list(pair) for pair in sorted(renames)], "remove": removals}
         staging = self.root / (JOURNAL + TEMP_SUFFIX)
         _write_synced(staging, json.dumps(journal, indent=1).encode())
         os.replace(staging, self.root / JOURNAL)
         _fsync_dir(self.root)
         _crash_point("after-journal")
         self._apply(journal)
-        return [final for _, final in added]
+        return added
 
     # --- maintenance -------------------------------------------------------
 
     def compact(self) -> tuple[int, int]:
-        """Merge each month's parts into as few parts as possible. Returns (before, after)."""
+        """Merge each month's parts into as few parts as possible. Returns (before, after).
+
+        Parts left as they are get their series summary when they lack one.
+        """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -386,10 +446,12 @@ class Store:
             before_checksum = self.checksum()
             add: dict[str, bytes] = {}
             remove: list[str] = []
+            kept: list[str] = []
             before = after = 0
             for partition, files in sorted(self.partition_files().items()):
                 before += len(files)
                 if len(files) == 1:
+                    kept.append(self._final_name(files[0]))
                     after += 1
                     continue
                 table = sort_rows(pa.concat_tables(pq.read_table(path) for path in files))
@@ -398,7 +460,7 @@ class Store:
                     add[part_name(partition, data)] = data
                     after += 1
                 remove.extend(self._final_name(path) for path in files)
-            self.commit(add, [name for name in remove if name not in add])
+            self.commit(add, [name for name in remove if name not in add], summarize=kept)
             if self.checksum() != before_checksum:
                 raise StoreError(
                     f"{self.root}: compact changed the store's content checksum; this is a bug — "
@@ -409,6 +471,8 @@ class Store:
     def verify(self) -> list[Problem]:
         """Read every part completely; report corrupt, misplaced and foreign files."""
         import pyarrow.parquet as pq
+
+        from generator.monitoring.aggregate import series_summary
 
         problems: list[Problem] = []
         if not self.root.is_dir():
@@ -424,6 +488,9 @@ class Store:
         journal_pending = (self.root / JOURNAL).is_file()
         schema = arrow_schema()
         valid: list[Path] = []
+        summaries: dict[str, Path] = {}
+        expected: dict[str, tuple[str, bytes]] = {}  # summary name → (sound part, its summary)
+        present: set[str] = set()  # every part, sound or not
         for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
             relative = path.relative_to(self.root).as_posix()
             shown = str(path)
@@ -442,7 +509,12 @@ class Store:
                         )
                     )
                 continue
+            if SERIES_RE.match(relative):
+                summaries[relative] = path
+                continue
             match = PART_RE.match(relative)
+            if match is not None:
+                present.add(relative)
             if match is None:
                 problems.append(
                     Problem(
@@ -490,11 +562,59 @@ class Store:
                     )
                 )
                 continue
-            problems.extend(
-                self._check_rows(shown, table, int(match.group(1)), int(match.group(2)))
-            )
+            row_problems = self._check_rows(shown, table, int(match.group(1)), int(match.group(2)))
+            problems.extend(row_problems)
             valid.append(path)
+            if not row_problems:
+                expected[series_name(relative)] = (relative, series_summary(table))
+        problems.extend(self._check_summaries(summaries, expected, present))
         problems.extend(self._duplicate_keys(valid))
+        return problems
+
+    def _check_summaries(
+        self, summaries: dict[str, Path], expected: dict[str, tuple[str, bytes]], present: set[str]
+    ) -> list[Problem]:
+        """Each series summary has its part beside it and equals the part's summary (a
+        damaged part's summary is not checked: the part's own problem says what to do)."""
+        parts = {series_name(part) for part in present}
+        problems = []
+        for relative, path in sorted(summaries.items()):
+            if relative not in parts:
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        "store-summary-orphan",
+                        "a series summary without its part beside it; delete it "
+                        "(`govcat monitoring compact` writes summaries for the parts present)",
+                    )
+                )
+            elif relative in expected and path.read_bytes() != expected[relative][1]:
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        "store-summary-stale",
+                        f"does not match its part {expected[relative][0]}: the health of past "
+                        "months would be wrong; delete it and run `govcat monitoring compact` "
+                        "to rewrite it",
+                    )
+                )
+        for name, (part, _) in sorted(expected.items()):
+            if name not in summaries:
+                problems.append(
+                    Problem(
+                        str(self.root / part),
+                        None,
+                        None,
+                        "store-summary-missing",
+                        "this part has no series summary, so every aggregation reads it in "
+                        "full; run `govcat monitoring compact` to write it",
+                        "warning",
+                    )
+                )
         return problems
 
     def _check_rows(self, shown: str, table: pa.Table, year: int, month: int) -> list[Problem]:
@@ -553,6 +673,12 @@ class Store:
 def part_name(partition: str, data: bytes) -> str:
     """`year=YYYY/month=MM/part-<sha256[:16]>.parquet` for a part's bytes."""
     return f"{partition}/part-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
+
+
+def series_name(part: str) -> str:
+    """The series summary's name beside a part: `…/part-<h>.parquet` → `…/series-<h>.parquet`."""
+    folder, _, file = part.rpartition("/")
+    return f"{folder}/series-{file.removeprefix('part-')}"
 
 
 def open_store(location: StoreLocation) -> Store:

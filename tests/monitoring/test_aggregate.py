@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -266,6 +267,62 @@ def test_batches_and_the_hash_collision_fallback_give_the_same_summary(
     assert _comparable(summarize(catalog, as_of=AS_OF)) == expected
 
 
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        AS_OF,  # November also holds later rows: its part is read in full
+        dt.date(2026, 10, 31),  # a month's last day: every month before from summaries
+        dt.date(2026, 9, 14),  # mid-month, no later rows in the store for that month
+        dt.date(2026, 6, 1),
+    ],
+)
+def test_series_summaries_give_what_the_parts_give(scenario, tmp_path, as_of) -> None:
+    """The summaries beside the parts stand in for reading the parts, on any as-of day,
+    and with several parts in one month (ties between two inputs broken alike)."""
+    import shutil
+
+    catalog, _, _ = scenario
+    with_summaries = tmp_path / "with" / "catalog"
+    shutil.copytree(catalog.root, with_summaries)
+    plain = tmp_path / "plain" / "catalog"
+    shutil.copytree(catalog.root, plain, ignore=shutil.ignore_patterns("series-*"))
+    assert not list(plain.rglob("series-*")) and list(with_summaries.rglob("series-*"))
+    expected = _comparable(summarize(load(plain), as_of=as_of))
+    assert _comparable(summarize(load(with_summaries), as_of=as_of)) == expected
+    # a second part in every month: a new series, and a version switch at an existing
+    # series' last time (the same time in two parts of one month)
+    more = [
+        ["healthy", "2.0.0", _day(offset), "psi", "", 0.01 * offset] for offset in range(0, 300, 7)
+    ]
+    more.append(["recovered", "0.9.0", "2026-10-31T06:00:00Z", "auc", "", 0.5])
+    for root in (plain, with_summaries):
+        ingest(load(root), [write_csv(root.parent / "more.csv", more)], IngestOptions())
+    # ingest summarised its new parts (January to November), not the parts it found
+    assert len(list(plain.rglob("series-*"))) == 11
+    for path in plain.rglob("series-*"):
+        path.unlink()
+    expected = _comparable(summarize(load(plain), as_of=as_of))
+    assert _comparable(summarize(load(with_summaries), as_of=as_of)) == expected
+
+
+def test_summaries_stand_in_for_the_months_before_the_as_of_day(scenario) -> None:
+    """Only parts that may hold rows after the as-of day's end are read in full."""
+    from generator.monitoring import aggregate
+
+    catalog, _, _ = scenario
+    location, source = aggregate.source_for(catalog)
+    connection = aggregate.duckdb_connect(location)
+
+    def read_in_full(as_of: dt.date) -> list[str]:
+        end_us = aggregate._Window(as_of).end_us
+        sql, _ = aggregate._summaries_sql(connection, location, source, end_us)
+        return sorted(Path(name).parent.name for name in re.findall(r"'([^']*part-[^']*)'", sql))
+
+    assert read_in_full(AS_OF) == ["month=11"]  # a row of 2026-11-25 is in November's part
+    assert read_in_full(dt.date(2026, 10, 31)) == []
+    assert read_in_full(dt.date(2026, 10, 30)) == ["month=10"]
+
+
 def _series_and_window(catalog):
     from generator.monitoring import aggregate
 
@@ -273,7 +330,7 @@ def _series_and_window(catalog):
     window = aggregate._Window(AS_OF)
     connection = aggregate.duckdb_connect(location)
     params = {"end_us": window.end_us, "chart_start_us": 0}
-    return aggregate._read_series(connection, source, params, None), window
+    return aggregate._read_series(connection, location, source, params, None), window
 
 
 def test_data_of_a_deleted_card_is_left_out(make_catalog, tmp_path) -> None:
@@ -324,7 +381,7 @@ def test_latest_value_and_version_match_arg_max_over_the_whole_history(
         for m in health.metrics
         if m.latest_value is not None
     }
-    parts = sorted((root / "monitoring").rglob("*.parquet"))
+    parts = sorted((root / "monitoring").rglob("part-*.parquet"))
     listed = ", ".join(f"'{p}'" for p in parts)
     expected = duckdb.sql(
         "SELECT model_id, metric, segment, arg_max(value, ts), arg_max(model_version, ts), "

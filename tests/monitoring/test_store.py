@@ -16,6 +16,7 @@ from generator.monitoring.store import (
     open_store,
     remote_source,
     resolve_store,
+    series_name,
     tree_digest,
 )
 
@@ -51,6 +52,68 @@ def test_compact_merges_parts_without_changing_rows(catalog, export) -> None:
     assert tree_digest(store.root) == digest
 
 
+def _summaries(store: Store) -> list[str]:
+    return sorted(p.relative_to(store.root).as_posix() for p in store.root.rglob("series-*"))
+
+
+def test_every_part_has_its_series_summary_and_loses_it_with_the_part(catalog, export) -> None:
+    from generator.monitoring.aggregate import series_summary
+
+    for day in (1, 2):
+        ingest(catalog, [_nightly(export, day)], IngestOptions())
+    store = Store(catalog.root / "monitoring")
+    parts = [p.relative_to(store.root).as_posix() for p in store.part_files()]
+    assert _summaries(store) == sorted(series_name(part) for part in parts)
+    for part in store.part_files():
+        summary = pq.read_table(part.with_name(part.name.replace("part-", "series-")))
+        assert summary.num_rows == 1  # one series per part here
+        row = summary.to_pylist()[0]
+        assert (row["model_id"], row["n"], row["version"]) == (CDS, 1, "3.2.0")
+        assert part.with_name(part.name.replace("part-", "series-")).read_bytes() == (
+            series_summary(part)
+        )
+    store.compact()  # merging a month's parts replaces their summaries by the new part's
+    parts = [p.relative_to(store.root).as_posix() for p in store.part_files()]
+    assert len(parts) == 2
+    assert _summaries(store) == sorted(series_name(part) for part in parts)
+    november = next(p for p in store.part_files() if p.parent.name == "month=11")
+    summary = pq.read_table(november.with_name(november.name.replace("part-", "series-")))
+    assert summary.column("n").to_pylist() == [2]
+    # --replace rewrites the month: the old part's summary goes with it
+    ingest(catalog, [_nightly(export, 2, value="0.7")], IngestOptions(replace=True))
+    parts = [p.relative_to(store.root).as_posix() for p in store.part_files()]
+    assert _summaries(store) == sorted(series_name(part) for part in parts)
+    assert store.verify() == []
+
+
+def test_compact_writes_missing_summaries_and_verify_checks_them(catalog, export) -> None:
+    ingest(catalog, [_nightly(export, 1)], IngestOptions())
+    store = Store(catalog.root / "monitoring")
+    october, november = sorted(store.part_files(), key=lambda p: p.parent.name)
+    summary_of = {
+        part: part.with_name(part.name.replace("part-", "series-")) for part in (october, november)
+    }
+    summary_of[october].unlink()  # a part from before summaries existed
+    wrong = pq.read_table(summary_of[november]).to_pylist()
+    wrong[0]["last_value"] = 0.1  # a summary that no longer tells the part's truth
+    pq.write_table(
+        pa.Table.from_pylist(wrong, schema=pq.read_schema(summary_of[november])),
+        summary_of[november],
+    )
+    (store.root / "year=2026" / "month=11" / "series-0123456789abcdef.parquet").write_bytes(b"x")
+    problems = {(Path(p.path).name, p.rule, p.severity) for p in store.verify()}
+    assert problems == {
+        (october.name, "store-summary-missing", "warning"),
+        (summary_of[november].name, "store-summary-stale", "error"),
+        ("series-0123456789abcdef.parquet", "store-summary-orphan", "error"),
+    }
+    summary_of[november].unlink()
+    (store.root / "year=2026" / "month=11" / "series-0123456789abcdef.parquet").unlink()
+    assert store.compact() == (2, 2)
+    assert store.verify() == []
+    assert all(path.is_file() for path in summary_of.values())
+
+
 def test_verify_reports_foreign_corrupt_and_misplaced_files(catalog, export) -> None:
     ingest(catalog, [_nightly(export, 1)], IngestOptions())
     store = Store(catalog.root / "monitoring")
@@ -70,6 +133,8 @@ def test_verify_reports_foreign_corrupt_and_misplaced_files(catalog, export) -> 
         (november.name, "store-corrupt", "error"),
         (moved.name, "store-partition", "error"),
         ("part-0000.parquet.tmp", "store-temporary", "warning"),
+        # the moved part's summary stayed in month=10
+        (moved.name.replace("part-", "series-"), "store-summary-orphan", "error"),
     }
 
 
