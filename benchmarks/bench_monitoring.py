@@ -46,13 +46,13 @@ from benchmarks.common import (
     REPO,
     WORK,
     bench_main,
+    ensure_series_summaries,
     interleaved,
     progress,
     row,
     run_child,
     run_python,
 )
-from generator.monitoring.store import Store
 
 END = dt.date(2026, 11, 21)
 SEGMENTS = 3
@@ -117,7 +117,6 @@ from pathlib import Path
 import numpy as np, pandas as pd, pyarrow.parquet as pq, pyarrow as pa
 from benchmarks.common import child_report
 from benchmarks.synth import THRESHOLDS
-from generator.monitoring.store import Store
 start = time.perf_counter()
 files = Store(Path(sys.argv[1])).part_files()
 frame = pa.concat_tables(pq.read_table(f) for f in files).to_pandas()
@@ -185,11 +184,8 @@ def ensure_store(models: int) -> Path:
             ],
             cwd=REPO,
         )
-    catalog = target / "catalog"
-    if any(summary is None for _, summary in Store(catalog / "monitoring").summarized_parts()):
-        progress("writing the series summaries of a store synthesised before they existed")
-        run_child([PYTHON, "-m", "generator", "monitoring", "compact", "--catalog", str(catalog)])
-    return catalog
+    ensure_series_summaries(target / "catalog")
+    return target / "catalog"
 
 
 def without_summaries(catalog: Path) -> Path:

@@ -428,6 +428,7 @@ def synthetic_project(models: int, *, monitoring_days: int = 0, seed: int = 1) -
     """
     target = WORK / "synth" / f"m{models}-d{monitoring_days}-s{seed}"
     if (target / ".complete").is_file():
+        ensure_series_summaries(target / "catalog")
         return target
     progress(f"synth: {models:,} models, {monitoring_days} monitoring days → {target}")
     subprocess.run(
@@ -448,3 +449,14 @@ def synthetic_project(models: int, *, monitoring_days: int = 0, seed: int = 1) -
         check=True,
     )
     return target
+
+
+def ensure_series_summaries(catalog: Path) -> None:
+    """Give a store synthesised before series summaries existed the summaries that
+    `govcat ingest` now writes beside every part (with `govcat monitoring compact`)."""
+    from generator.monitoring.store import Store
+
+    if any(summary is None for _, summary in Store(catalog / "monitoring").summarized_parts()):
+        progress(f"writing the series summaries of {catalog / 'monitoring'}")
+        command = [PYTHON, "-m", "generator", "monitoring", "compact", "--catalog", str(catalog)]
+        subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
