@@ -225,22 +225,21 @@ WHERE o.model_id IN ({model_list}) AND o.ts < make_timestamptz({end_us}::BIGINT)
 
 @dataclass
 class _Chart:
-    """Observations of the chart window sorted by (series, time), and their daily last values."""
+    """Observations of the chart window of series lo..hi-1, sorted by (series, time), and
+    their daily last values. Series `lo + i` owns `[bounds[i], bounds[i + 1])` of the
+    observations and `[daily_bounds[i], daily_bounds[i + 1])` of the daily values."""
 
-    series_no: Any
     t: Any
     value: Any
     sort_key: Any
     """(series number << 34) | milliseconds since the window start: sorted."""
     bounds: Any
-    """Start of each series' observations, plus the end: len(series) + 1."""
-    daily_series: Any
-    daily_day: Any
-    """Day number since the epoch."""
+    daily_offset: Any
+    """Day of each daily value, counted from the chart window's first day."""
     daily_value: Any
+    daily_bounds: Any
     lo: int
     hi: int
-    """The series numbers lo..hi-1 of this batch."""
 
 
 @dataclass
@@ -654,21 +653,27 @@ def _chart(points: tuple[Any, Any, Any], params: dict[str, int], lo: int, hi: in
     series_no, t, value = points
     t = np.asarray(t, dtype=np.int64)
     value = np.asarray(value, dtype=np.float64)
-    # one int64 sort key: series number above milliseconds since the window start
+    # one int64 sort key: series number above milliseconds since the window start (below
+    # 2**34 for 180 days); the series numbers themselves are not needed once sorted
     sort_key = (series_no << 34) | ((t - params["chart_start_us"]) // 1000)
+    del series_no
     sort = np.argsort(sort_key, kind="stable")
-    series_no, t, value, sort_key = series_no[sort], t[sort], value[sort], sort_key[sort]
+    t, value, sort_key = t[sort], value[sort], sort_key[sort]
     del sort
-    bounds = np.searchsorted(series_no, np.arange(lo, hi + 1))
-    day = t // DAY_US
+    bounds = np.searchsorted(sort_key, np.arange(lo, hi + 1, dtype=np.int64) << 34)
+    offset = t // DAY_US - params["chart_start_us"] // DAY_US
+    # the last observation of each day: where the day or the series changes
     last_of_day = np.ones(len(t), dtype=bool)
     if len(t):
-        last_of_day[:-1] = (series_no[1:] != series_no[:-1]) | (day[1:] != day[:-1])
+        np.not_equal(offset[1:], offset[:-1], out=last_of_day[:-1])
+        last_of_day[bounds[1:][bounds[1:] > bounds[:-1]] - 1] = True
     if last_of_day.all():  # one observation a day: the daily values are the observations
-        daily = series_no, day, value
+        daily = offset, value, bounds
     else:
-        daily = series_no[last_of_day], day[last_of_day], value[last_of_day]
-    return _Chart(series_no, t, value, sort_key, bounds, *daily, lo, hi)
+        kept = np.zeros(len(t) + 1, dtype=np.int64)
+        np.cumsum(last_of_day, out=kept[1:])
+        daily = offset[last_of_day], value[last_of_day], kept[bounds]
+    return _Chart(t, value, sort_key, bounds, *daily, lo, hi)
 
 
 def _segment_reduce(ufunc: Any, padded: Any, bounds: Any) -> Any:
@@ -692,49 +697,65 @@ def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> l
     WINDOW_COLUMNS (NaN for a missing mean, min, max or slope)."""
     import numpy as np
 
-    n = hi - lo
     checked, t_min, t_max, _, _ = limits
-    # only the longest window's observations count (about half the chart); each array
-    # gets one sentinel element, so that a segment may end at the last observation
-    keep = np.flatnonzero(chart.t >= window.end_us - max(WINDOWS) * DAY_US)
-    sort_key = chart.sort_key[keep]
-    size = len(keep) + 1
-    value = np.zeros(size)
-    np.take(chart.value, keep, out=value[:-1])
-    x = np.zeros(size)
-    np.subtract(chart.t[keep], window.end_us, out=x[:-1])
-    x[:-1] /= DAY_US
-    xx, xy = x * x, x * value
-    series_no = chart.series_no[keep]
-    breach = np.zeros(size, dtype=np.int64)
-    breach[:-1] = (value[:-1] < t_min[series_no]) | (value[:-1] > t_max[series_no])
-    del keep, series_no
-    ends = np.searchsorted(sort_key, np.arange(lo + 1, hi + 1, dtype=np.int64) << 34)
-    values: list[Any] = []
-    for days in WINDOWS:
+    ends = chart.bounds[1:]
+    series_key = np.arange(lo, hi, dtype=np.int64) << 34
+    chart_start_us = window.chart_start_day * DAY_US
+    # a window is a suffix of each series' observations: each window's observations are
+    # taken from the next longer one's, so that no array is longer than its window
+    t, value = chart.t, chart.value
+    by_days: dict[int, list[Any]] = {}
+    for days in sorted(WINDOWS, reverse=True):
         since = window.end_us - days * DAY_US
-        offset = (since - window.chart_start_day * DAY_US) // 1000
-        starts = np.searchsorted(sort_key, (np.arange(lo, hi, dtype=np.int64) << 34) | offset)
+        starts = np.searchsorted(chart.sort_key, series_key | ((since - chart_start_us) // 1000))
         count = ends - starts
-        empty = count == 0
-        bounds = np.empty(2 * n, dtype=np.int64)
-        bounds[0::2], bounds[1::2] = starts, ends
-        total = _segment_reduce(np.add, value, bounds)
-        sum_x = _segment_reduce(np.add, x, bounds)
-        sum_xx = _segment_reduce(np.add, xx, bounds)
-        sum_xy = _segment_reduce(np.add, xy, bounds)
-        low = _segment_reduce(np.minimum, value, bounds)
-        high = _segment_reduce(np.maximum, value, bounds)
-        breaches = _segment_reduce(np.add, breach, bounds)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = total / count
-            slope = (count * sum_xy - sum_x * total) / (count * sum_xx - sum_x * sum_x)
-        slope[(count < 2) | ~np.isfinite(slope)] = np.nan
-        breaches = np.where(empty | ~checked[lo:hi], 0, breaches)
-        for column in (mean, low, high, slope):
-            column[empty] = np.nan
-        values += [count, mean, low, high, slope, breaches]
-    return values
+        inside = t >= since
+        t, value = t[inside], value[inside]
+        if days == max(WINDOWS):
+            # running count of breaches over the longest window's observations
+            breach = (value < np.repeat(t_min[lo:hi], count)) | (
+                value > np.repeat(t_max[lo:hi], count)
+            )
+            breached = np.zeros(len(value) + 1, dtype=np.int64)
+            np.cumsum(breach, out=breached[1:])
+            last = np.cumsum(count)
+            del breach
+        breaches = breached[last] - breached[last - count]
+        breaches = np.where((count == 0) | ~checked[lo:hi], 0, breaches)
+        by_days[days] = [count, *_window_columns(t, value, count, window.end_us), breaches]
+    return [column for days in WINDOWS for column in by_days[days]]
+
+
+def _window_columns(t: Any, value: Any, count: Any, end_us: int) -> list[Any]:
+    """mean, min, max and slope of consecutive runs of `count` observations each."""
+    import numpy as np
+
+    n = len(count)
+    # each array gets one sentinel element, so that a run may end at the last observation
+    size = len(t) + 1
+    padded = np.zeros(size)
+    padded[:-1] = value
+    x = np.zeros(size)
+    np.subtract(t, end_us, out=x[:-1])
+    x[:-1] /= DAY_US
+    xx, xy = x * x, x * padded
+    bounds = np.empty(2 * n, dtype=np.int64)
+    np.cumsum(count, out=bounds[1::2])
+    bounds[0::2] = bounds[1::2] - count
+    total = _segment_reduce(np.add, padded, bounds)
+    sum_x = _segment_reduce(np.add, x, bounds)
+    sum_xx = _segment_reduce(np.add, xx, bounds)
+    sum_xy = _segment_reduce(np.add, xy, bounds)
+    low = _segment_reduce(np.minimum, padded, bounds)
+    high = _segment_reduce(np.maximum, padded, bounds)
+    empty = count == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / count
+        slope = (count * sum_xy - sum_x * total) / (count * sum_xx - sum_x * sum_x)
+    slope[(count < 2) | ~np.isfinite(slope)] = np.nan
+    for column in (mean, low, high, slope):
+        column[empty] = np.nan
+    return [mean, low, high, slope]
 
 
 def _breach_since(
@@ -818,8 +839,8 @@ def _series(
     """The daily values of series lo..hi-1, one `ModelSeries` per model (no empty series)."""
     import numpy as np
 
-    bounds = np.searchsorted(chart.daily_series, np.arange(lo, hi + 1), side="left").tolist()
-    day_index = (chart.daily_day - window.chart_start_day).astype(np.uint16)
+    bounds = chart.daily_bounds.tolist()
+    day_index = chart.daily_offset.astype(np.uint16)
     start = EPOCH_DATE + dt.timedelta(days=window.chart_start_day)
     result: dict[str, ModelSeries] = {}
     i = lo
@@ -883,46 +904,46 @@ class _Portfolio:
         """Count one batch of daily values."""
         import numpy as np
 
-        s, day = chart.daily_series, chart.daily_day
-        if not len(s):
+        offset = chart.daily_offset
+        if not len(offset):
             return
+        lo, hi = chart.lo, chart.hi
         checked, t_min, t_max, warn_below, warn_above = self.limits
-        start, end_day = self.window.portfolio_start_day, self.window.end_day
-        # a value holds until the next one of its series: only those from the portfolio's
-        # start on, and each series' last one before it, hold on some portfolio day; days
-        # ascend within a series, so the former are a suffix of each series' values
-        late = np.flatnonzero(day >= start)
-        series_end = np.searchsorted(s, np.arange(chart.lo, chart.hi) + 1)
-        series_start = np.append(0, series_end[:-1])
-        first_late = series_end - np.bincount(s[late] - chart.lo, minlength=chart.hi - chart.lo)
-        before = first_late[first_late > series_start] - 1
-        chosen = np.concatenate([before, late])
-        s = s[chosen]
-        model = self.series_model[s]
-        known = model >= 0
-        if not known.all():
-            chosen, s, model = chosen[known], s[known], model[known]
-        day = day[chosen]
-        self.has_data.reshape(-1)[model * CHART_DAYS + (day - self.window.chart_start_day)] = True
-        # only checked values count
-        counted = np.flatnonzero(checked[s])
-        chosen, s, model, day = chosen[counted], s[counted], model[counted], day[counted]
-        following = np.minimum(chosen + 1, len(chart.daily_series) - 1)
-        next_day = np.where(
-            (chosen + 1 < len(chart.daily_series)) & (chart.daily_series[following] == s),
-            chart.daily_day[following],
-            end_day,
-        )
-        v = chart.daily_value[chosen]
-        covers_from = np.minimum(np.maximum(day - start, 0), PORTFOLIO_DAYS)
-        covers_to = np.minimum(np.maximum(next_day - start, 0), PORTFOLIO_DAYS)
-        severity = np.where(
-            (v < t_min[s]) | (v > t_max[s]),
-            4,
-            np.where((v < warn_below[s]) | (v > warn_above[s]), 2, 0),
-        )
-        if not len(model):
+        model = self.series_model[lo:hi]
+        count = np.diff(chart.daily_bounds)
+        cells = np.repeat(model * CHART_DAYS, count) + offset
+        if (model < 0).any():  # data of a deleted card
+            cells = cells[np.repeat(model >= 0, count)]
+        self.has_data.reshape(-1)[cells] = True
+        del cells
+        # a checked value holds from its day until the next value of its series (the as-of
+        # day's end for the last one); clipped to the portfolio's days, the intervals of
+        # values before them are empty
+        counted = np.flatnonzero(checked[lo:hi] & (model >= 0) & (count > 0))
+        if not len(counted):
             return
+        count, model, series = count[counted], model[counted], counted + lo
+        end = np.cumsum(count)
+        chosen = np.arange(end[-1]) + np.repeat(chart.daily_bounds[counted] - (end - count), count)
+        day = offset[chosen]
+        v = chart.daily_value[chosen]
+        next_day = np.empty_like(day)
+        next_day[:-1] = day[1:]
+        next_day[end - 1] = CHART_DAYS
+        start = PORTFOLIO_DAYS - CHART_DAYS
+        covers_from = np.minimum(np.maximum(day + start, 0), PORTFOLIO_DAYS)
+        covers_to = np.minimum(np.maximum(next_day + start, 0), PORTFOLIO_DAYS)
+        severity = np.where(
+            (v < np.repeat(t_min[series], count)) | (v > np.repeat(t_max[series], count)),
+            4,
+            np.where(
+                (v < np.repeat(warn_below[series], count))
+                | (v > np.repeat(warn_above[series], count)),
+                2,
+                0,
+            ),
+        )
+        model = np.repeat(model, count)
         # a batch holds whole models: count into the rows of its models only
         first = int(model.min()) * self.width
         size = (int(model.max()) + 1) * self.width - first
