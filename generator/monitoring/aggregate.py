@@ -520,6 +520,9 @@ def _metric_healths(
     # many series share their first and last times: each distinct one is converted once
     times = np.unique(np.concatenate([series.first_t, series.last_t])).tolist()
     stamps = dict(zip(times, map(_stamp, times), strict=True))
+    # named tuples made by tuple.__new__ straight from zipped columns: no Python call per
+    # object (WindowStats(...) or MetricHealth(...) would run their __new__ each time)
+    make = tuple.__new__
     windows_per_days = []
     for w, days in enumerate(WINDOWS):
         columns = [
@@ -527,37 +530,35 @@ def _metric_healths(
             for c in range(len(WINDOW_COLUMNS))
         ]
         count, mean, low, high, slope, breaches = columns
-        windows_per_days.append(
-            map(
-                WindowStats,
-                repeat(days, n),
-                count.tolist(),
-                _listed(mean),
-                _listed(low),
-                _listed(high),
-                _listed(slope),
-                breaches.tolist(),
-            )
+        rows = zip(
+            repeat(days, n),
+            count.tolist(),
+            _listed(mean),
+            _listed(low),
+            _listed(high),
+            _listed(slope),
+            breaches.tolist(),
+            strict=True,
         )
+        windows_per_days.append(map(make, repeat(WindowStats, n), rows))
     since: list[dt.datetime | None] = [None] * n
     for number, t in breach_since.items():
         since[number] = _stamp(t)
-    healths = list(
-        map(
-            MetricHealth,
-            series.metric,
-            series.segment,
-            latest.tolist(),
-            map(stamps.__getitem__, series.last_t.tolist()),
-            map(STATUS_BY_CODE.__getitem__, codes.tolist()),
-            zip(*windows_per_days, strict=True),
-            since,
-            series.thresholds,
-            series.latest_version,
-            map(stamps.__getitem__, series.first_t.tolist()),
-            series.n.tolist(),
-        )
+    rows = zip(
+        series.metric,
+        series.segment,
+        latest.tolist(),
+        map(stamps.__getitem__, series.last_t.tolist()),
+        map(STATUS_BY_CODE.__getitem__, codes.tolist()),
+        zip(*windows_per_days, strict=True),
+        since,
+        series.thresholds,
+        series.latest_version,
+        map(stamps.__getitem__, series.first_t.tolist()),
+        series.n.tolist(),
+        strict=True,
     )
+    healths = list(map(make, repeat(MetricHealth, n), rows))
     # within a model, SQL gave (metric, segment) order (byte order = str order for
     # UTF-8); a stable sort on (unchecked, -severity) inside each model finishes it
     model_no = np.zeros(n, dtype=np.int64)
