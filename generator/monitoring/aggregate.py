@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
@@ -231,8 +232,6 @@ class _Chart:
 
     t: Any
     value: Any
-    sort_key: Any
-    """(series number << 34) | milliseconds since the window start: sorted."""
     bounds: Any
     daily_offset: Any
     """Day of each daily value, counted from the chart window's first day."""
@@ -466,6 +465,11 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     # a second cursor reads the next batch in a thread while numpy works on this one
     # (DuckDB and numpy release the GIL)
     batches = _batches(series, window)
+    runs = series.model_runs()
+    run_starts = [first for _, first, _ in runs]
+    # one (metric, segment) tuple per distinct pair, shared by every model's chart series
+    shared: dict[tuple[str, str], tuple[str, str]] = {}
+    keys = [shared.setdefault(key, key) for key in zip(series.metric, series.segment, strict=True)]
     reader = connection.cursor()
     reader.execute("SET TimeZone = 'UTC'")
     reader.execute("SET enable_progress_bar = false")
@@ -480,9 +484,10 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
             del points
             window_parts.append(_windows(chart, lo, hi, limits, window))
             breach_since.update(_breach_since(connection, source, series, chart, params, lo, hi))
+            batch_runs = runs[bisect_left(run_starts, lo) :]
             summary.series.update(
                 (model_id, model_series)
-                for model_id, model_series in _series(series, chart, window, lo, hi).items()
+                for model_id, model_series in _series(chart, window, batch_runs, keys)
                 if model_id in catalog.models  # data of a deleted card stays in the store
             )
             portfolio.add(chart)
@@ -492,7 +497,7 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     statuses = portfolio.finish(summary)
     summary.rows = int(series.n.sum())
     metrics = _metric_healths(series, limits, window_parts, breach_since)
-    by_model = {model_id: (lo, hi) for model_id, lo, hi in series.model_runs()}
+    by_model = {model_id: (lo, hi) for model_id, lo, hi in runs}
     for model_id, card in sorted(catalog.models.items()):
         lo, hi = by_model.get(model_id, (0, 0))
         summary.models[model_id] = _model_health(card, as_of, statuses[model_id], metrics[lo:hi])
@@ -654,14 +659,16 @@ def _chart(points: tuple[Any, Any, Any], params: dict[str, int], lo: int, hi: in
     series_no, t, value = points
     t = np.asarray(t, dtype=np.int64)
     value = np.asarray(value, dtype=np.float64)
+    bounds = np.zeros(hi - lo + 1, dtype=np.int64)
+    np.cumsum(np.bincount(series_no, minlength=hi)[lo:], out=bounds[1:])
     # one int64 sort key: series number above milliseconds since the window start (below
-    # 2**34 for 180 days); the series numbers themselves are not needed once sorted
+    # 2**34 for 180 days)
     sort_key = (series_no << 34) | ((t - params["chart_start_us"]) // 1000)
     del series_no
     sort = np.argsort(sort_key, kind="stable")
-    t, value, sort_key = t[sort], value[sort], sort_key[sort]
+    del sort_key
+    t, value = t[sort], value[sort]
     del sort
-    bounds = np.searchsorted(sort_key, np.arange(lo, hi + 1, dtype=np.int64) << 34)
     offset = t // DAY_US - params["chart_start_us"] // DAY_US
     # the last observation of each day: where the day or the series changes
     last_of_day = np.ones(len(t), dtype=bool)
@@ -674,14 +681,16 @@ def _chart(points: tuple[Any, Any, Any], params: dict[str, int], lo: int, hi: in
         kept = np.zeros(len(t) + 1, dtype=np.int64)
         np.cumsum(last_of_day, out=kept[1:])
         daily = offset[last_of_day], value[last_of_day], kept[bounds]
-    return _Chart(t, value, sort_key, bounds, *daily, lo, hi)
+    return _Chart(t, value, bounds, *daily, lo, hi)
 
 
-def _segment_reduce(ufunc: Any, padded: Any, bounds: Any) -> Any:
-    """ufunc.reduce over each [start, end) of interleaved `bounds` (empty segments: garbage)."""
-    if len(bounds) == 0:
-        return padded[:0]
-    return ufunc.reduceat(padded, bounds)[0::2]
+def _ranges(starts: Any, lengths: Any) -> Any:
+    """The indexes of the ranges `[starts[i], starts[i] + lengths[i])`, one after another."""
+    import numpy as np
+
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    return np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
 
 
 def _listed(values: Any) -> list[Any]:
@@ -699,64 +708,70 @@ def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> l
     import numpy as np
 
     checked, t_min, t_max, _, _ = limits
-    ends = chart.bounds[1:]
-    series_key = np.arange(lo, hi, dtype=np.int64) << 34
-    chart_start_us = window.chart_start_day * DAY_US
     # a window is a suffix of each series' observations: each window's observations are
     # taken from the next longer one's, so that no array is longer than its window
-    t, value = chart.t, chart.value
+    t, value, count = chart.t, chart.value, np.diff(chart.bounds)
     by_days: dict[int, list[Any]] = {}
     for days in sorted(WINDOWS, reverse=True):
-        since = window.end_us - days * DAY_US
-        starts = np.searchsorted(chart.sort_key, series_key | ((since - chart_start_us) // 1000))
-        count = ends - starts
-        inside = t >= since
+        inside = t >= window.end_us - days * DAY_US
+        count = _run_counts(inside, count)
         t, value = t[inside], value[inside]
         if days == max(WINDOWS):
-            # running count of breaches over the longest window's observations
-            breach = (value < np.repeat(t_min[lo:hi], count)) | (
-                value > np.repeat(t_max[lo:hi], count)
+            # breaches of the checked series: a running count over their observations
+            counted = np.flatnonzero(checked[lo:hi] & (count > 0))
+            counted_end = np.cumsum(count[counted])
+            picked = value[_ranges(np.cumsum(count)[counted] - count[counted], count[counted])]
+            breached = np.zeros(len(picked) + 1, dtype=np.int64)
+            np.cumsum(
+                (picked < np.repeat(t_min[lo + counted], count[counted]))
+                | (picked > np.repeat(t_max[lo + counted], count[counted])),
+                out=breached[1:],
             )
-            breached = np.zeros(len(value) + 1, dtype=np.int64)
-            np.cumsum(breach, out=breached[1:])
-            last = np.cumsum(count)
-            del breach
-        breaches = breached[last] - breached[last - count]
-        breaches = np.where((count == 0) | ~checked[lo:hi], 0, breaches)
+            del picked
+        breaches = np.zeros(len(count), dtype=np.int64)
+        breaches[counted] = breached[counted_end] - breached[counted_end - count[counted]]
         by_days[days] = [count, *_window_columns(t, value, count, window.end_us), breaches]
     return [column for days in WINDOWS for column in by_days[days]]
 
 
-def _window_columns(t: Any, value: Any, count: Any, end_us: int) -> list[Any]:
-    """mean, min, max and slope of consecutive runs of `count` observations each."""
+def _run_counts(mask: Any, count: Any) -> Any:
+    """How many elements of `mask` are true in each of its runs of `count` elements."""
     import numpy as np
 
-    n = len(count)
-    # each array gets one sentinel element, so that a run may end at the last observation
-    size = len(t) + 1
-    padded = np.zeros(size)
-    padded[:-1] = value
-    x = np.zeros(size)
-    np.subtract(t, end_us, out=x[:-1])
-    x[:-1] /= DAY_US
-    xx, xy = x * x, x * padded
-    bounds = np.empty(2 * n, dtype=np.int64)
-    np.cumsum(count, out=bounds[1::2])
-    bounds[0::2] = bounds[1::2] - count
-    total = _segment_reduce(np.add, padded, bounds)
-    sum_x = _segment_reduce(np.add, x, bounds)
-    sum_xx = _segment_reduce(np.add, xx, bounds)
-    sum_xy = _segment_reduce(np.add, xy, bounds)
-    low = _segment_reduce(np.minimum, padded, bounds)
-    high = _segment_reduce(np.maximum, padded, bounds)
-    empty = count == 0
+    result = np.zeros_like(count)
+    nonempty = count > 0
+    if nonempty.any():
+        starts = np.cumsum(count) - count
+        result[nonempty] = np.add.reduceat(mask, starts[nonempty], dtype=np.int64)
+    return result
+
+
+def _window_columns(t: Any, value: Any, count: Any, end_us: int) -> list[Any]:
+    """mean, min, max and slope of consecutive runs of `count` observations each (NaN for
+    an empty run; slope NaN with fewer than 2 observations)."""
+    import numpy as np
+
+    columns = [np.full(len(count), np.nan) for _ in range(4)]
+    nonempty = count > 0
+    if not nonempty.any():
+        return columns
+    mean, low, high, slope = columns
+    starts = (np.cumsum(count) - count)[nonempty]
+    count = count[nonempty]
+    x = (t - end_us) / DAY_US
+    total = np.add.reduceat(value, starts)
+    sum_x = np.add.reduceat(x, starts)
+    sum_xx = np.add.reduceat(x * x, starts)
+    sum_xy = np.add.reduceat(x * value, starts)
+    del x
+    low[nonempty] = np.minimum.reduceat(value, starts)
+    high[nonempty] = np.maximum.reduceat(value, starts)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = total / count
-        slope = (count * sum_xy - sum_x * total) / (count * sum_xx - sum_x * sum_x)
-    slope[(count < 2) | ~np.isfinite(slope)] = np.nan
-    for column in (mean, low, high, slope):
-        column[empty] = np.nan
-    return [mean, low, high, slope]
+        mean[nonempty] = total / count
+        trend = (count * sum_xy - sum_x * total) / (count * sum_xx - sum_x * sum_x)
+    trend[(count < 2) | ~np.isfinite(trend)] = np.nan
+    slope[nonempty] = trend
+    return columns
 
 
 def _breach_since(
@@ -835,35 +850,42 @@ def _run_start(t: Any, value: Any, threshold: MetricThreshold) -> int | None:
 
 
 def _series(
-    series: _Series, chart: _Chart, window: _Window, lo: int, hi: int
-) -> dict[str, ModelSeries]:
-    """The daily values of series lo..hi-1, one `ModelSeries` per model (no empty series)."""
+    chart: _Chart, window: _Window, runs: list[tuple[str, int, int]], keys: list[tuple[str, str]]
+) -> Iterator[tuple[str, ModelSeries]]:
+    """The daily values of the chart's series, one `ModelSeries` per model of `runs` (model
+    id, first series, end) up to the chart's end (no empty series); `keys` by series."""
     import numpy as np
 
-    bounds = chart.daily_bounds.tolist()
+    lo, hi = chart.lo, chart.hi
+    bounds = chart.daily_bounds
+    present = bounds[1:] > bounds[:-1]
     day_index = chart.daily_offset.astype(np.uint16)
     start = EPOCH_DATE + dt.timedelta(days=window.chart_start_day)
-    result: dict[str, ModelSeries] = {}
-    i = lo
-    while i < hi:
-        model_id = series.model_id[i]
-        j = i
-        while j < hi and series.model_id[j] == model_id:
-            j += 1
-        present = [n for n in range(i, j) if bounds[n + 1 - lo] > bounds[n - lo]]
-        if present:
-            first, end = bounds[present[0] - lo], bounds[present[-1] + 1 - lo]
-            result[model_id] = ModelSeries(
+    for model_id, first, end in runs:
+        if first >= hi:
+            break
+        shown = present[first - lo : end - lo]
+        if shown.all():
+            numbers: Any = range(first, end)
+            offsets = bounds[first - lo : end - lo + 1]
+        else:
+            numbers = (np.flatnonzero(shown) + first).tolist()
+            if not numbers:
+                continue
+            offsets = bounds[np.append(np.asarray(numbers) - lo, numbers[-1] + 1 - lo)]
+        low, high = int(offsets[0]), int(offsets[-1])
+        yield (
+            model_id,
+            ModelSeries(
                 model_id=model_id,
                 start=start,
                 days=CHART_DAYS,
-                keys=tuple((series.metric[n], series.segment[n]) for n in present),
-                offsets=array("q", [bounds[n - lo] - first for n in present] + [end - first]),
-                day_index=array("H", day_index[first:end].tobytes()),
-                values=array("d", chart.daily_value[first:end].tobytes()),
-            )
-        i = j
-    return result
+                keys=tuple(keys[n] for n in numbers),
+                offsets=array("q", (offsets - low).tobytes()),
+                day_index=array("H", day_index[low:high].tobytes()),
+                values=array("d", chart.daily_value[low:high].tobytes()),
+            ),
+        )
 
 
 class _Portfolio:
@@ -924,8 +946,8 @@ class _Portfolio:
         if not len(counted):
             return
         count, model, series = count[counted], model[counted], counted + lo
+        chosen = _ranges(chart.daily_bounds[counted], count)
         end = np.cumsum(count)
-        chosen = np.arange(end[-1]) + np.repeat(chart.daily_bounds[counted] - (end - count), count)
         day = offset[chosen]
         v = chart.daily_value[chosen]
         next_day = np.empty_like(day)
