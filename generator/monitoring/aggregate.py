@@ -459,8 +459,8 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     series = _read_series(connection, source, params, catalog)
     limits = series.limits()
     portfolio = _Portfolio(models, series, limits, window)
-    window_parts: list[list[Any]] = []
-    breach_since: dict[int, int] = {}
+    metrics: list[MetricHealth] = []
+    stamps: dict[int, dt.datetime | None] = {}
     # the chart window is read in batches of whole models, so that memory stays bounded;
     # a second cursor reads the next batch in a thread while numpy works on this one
     # (DuckDB and numpy release the GIL)
@@ -482,9 +482,19 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
                 pending = pool.submit(_chart_points, reader, source, series, params, *after)
             chart = _chart(points, params, lo, hi)
             del points
-            window_parts.append(_windows(chart, lo, hi, limits, window))
-            breach_since.update(_breach_since(connection, source, series, chart, params, lo, hi))
-            batch_runs = runs[bisect_left(run_starts, lo) :]
+            # whole models: the runs of the batch's models
+            batch_runs = runs[bisect_left(run_starts, lo) : bisect_left(run_starts, hi)]
+            # the hand-off objects are built batch by batch: this Python work then runs
+            # while DuckDB reads the next batch
+            metrics += _metric_healths(
+                series,
+                limits,
+                lo,
+                [end - first for _, first, end in batch_runs],
+                _windows(chart, lo, hi, limits, window),
+                _breach_since(connection, source, series, chart, params, lo, hi),
+                stamps,
+            )
             summary.series.update(
                 (model_id, model_series)
                 for model_id, model_series in _series(chart, window, batch_runs, keys)
@@ -496,7 +506,6 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     connection.close()
     statuses = portfolio.finish(summary)
     summary.rows = int(series.n.sum())
-    metrics = _metric_healths(series, limits, window_parts, breach_since)
     by_model = {model_id: (lo, hi) for model_id, lo, hi in runs}
     for model_id, card in sorted(catalog.models.items()):
         lo, hi = by_model.get(model_id, (0, 0))
@@ -505,36 +514,45 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
 
 
 def _metric_healths(
-    series: _Series, limits: Any, window_parts: list[list[Any]], breach_since: dict[int, int]
+    series: _Series,
+    limits: Any,
+    lo: int,
+    model_sizes: list[int],
+    columns: list[Any],
+    breach_since: dict[int, int],
+    stamps: dict[int, dt.datetime | None],
 ) -> list[MetricHealth]:
-    """One `MetricHealth` per series, built column by column; each model's run of series
-    comes out in the order `_model_health` shows them (checked first, worst first, then
-    by metric and segment)."""
+    """One `MetricHealth` per series of the models starting at series `lo` with
+    `model_sizes` series each (`columns`: their windows, from `_windows`), built column by
+    column; each model's run of series comes out in the order `_model_health` shows them
+    (checked first, worst first, then by metric and segment). `stamps` caches converted
+    times."""
     import numpy as np
 
-    n = len(series)
+    n = sum(model_sizes)
     if n == 0:
         return []
-    checked, t_min, t_max, warn_below, warn_above = limits
-    latest = series.latest_value
+    hi = lo + n
+    checked, t_min, t_max, warn_below, warn_above = (limit[lo:hi] for limit in limits)
+    latest = series.latest_value[lo:hi]
     codes = np.where(
         checked & ((latest < t_min) | (latest > t_max)),
         4,
         np.where(checked & ((latest < warn_below) | (latest > warn_above)), 2, 0),
     )
+    first_t, last_t = series.first_t[lo:hi], series.last_t[lo:hi]
     # many series share their first and last times: each distinct one is converted once
-    times = np.unique(np.concatenate([series.first_t, series.last_t])).tolist()
-    stamps = dict(zip(times, map(_stamp, times), strict=True))
+    for t in np.unique(np.concatenate([first_t, last_t])).tolist():
+        if t not in stamps:
+            stamps[t] = _stamp(t)
     # named tuples made by tuple.__new__ straight from zipped columns: no Python call per
     # object (WindowStats(...) or MetricHealth(...) would run their __new__ each time)
     make = tuple.__new__
     windows_per_days = []
     for w, days in enumerate(WINDOWS):
-        columns = [
-            np.concatenate([part[w * len(WINDOW_COLUMNS) + c] for part in window_parts])
-            for c in range(len(WINDOW_COLUMNS))
+        count, mean, low, high, slope, breaches = columns[
+            w * len(WINDOW_COLUMNS) : (w + 1) * len(WINDOW_COLUMNS)
         ]
-        count, mean, low, high, slope, breaches = columns
         rows = zip(
             repeat(days, n),
             count.tolist(),
@@ -548,28 +566,25 @@ def _metric_healths(
         windows_per_days.append(map(make, repeat(WindowStats, n), rows))
     since: list[dt.datetime | None] = [None] * n
     for number, t in breach_since.items():
-        since[number] = _stamp(t)
+        since[number - lo] = _stamp(t)
     rows = zip(
-        series.metric,
-        series.segment,
+        series.metric[lo:hi],
+        series.segment[lo:hi],
         latest.tolist(),
-        map(stamps.__getitem__, series.last_t.tolist()),
+        map(stamps.__getitem__, last_t.tolist()),
         map(STATUS_BY_CODE.__getitem__, codes.tolist()),
         zip(*windows_per_days, strict=True),
         since,
-        series.thresholds,
-        series.latest_version,
-        map(stamps.__getitem__, series.first_t.tolist()),
-        series.n.tolist(),
+        series.thresholds[lo:hi],
+        series.latest_version[lo:hi],
+        map(stamps.__getitem__, first_t.tolist()),
+        series.n[lo:hi].tolist(),
         strict=True,
     )
     healths = list(map(make, repeat(MetricHealth, n), rows))
     # within a model, SQL gave (metric, segment) order (byte order = str order for
     # UTF-8); a stable sort on (unchecked, -severity) inside each model finishes it
-    model_no = np.zeros(n, dtype=np.int64)
-    model_no[1:] = np.cumsum(
-        [a != b for a, b in zip(series.model_id[1:], series.model_id[:-1], strict=True)]
-    )
+    model_no = np.repeat(np.arange(len(model_sizes)), model_sizes)
     order = np.lexsort((np.arange(n), -codes, ~checked, model_no))
     return [healths[i] for i in order.tolist()]
 
