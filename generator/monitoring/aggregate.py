@@ -773,7 +773,9 @@ def _window_columns(t: Any, value: Any, count: Any, end_us: int) -> list[Any]:
     mean, low, high, slope = columns
     starts = (np.cumsum(count) - count)[nonempty]
     count = count[nonempty]
-    x = (t - end_us) / DAY_US
+    # float64 holds these integers exactly (< 2**53), so the difference is exact as well
+    x = np.subtract(t, end_us, dtype=np.float64)
+    x /= DAY_US
     total = np.add.reduceat(value, starts)
     sum_x = np.add.reduceat(x, starts)
     sum_xx = np.add.reduceat(x * x, starts)
