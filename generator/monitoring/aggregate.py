@@ -682,7 +682,7 @@ def _chart(points: tuple[Any, Any, Any], params: dict[str, int], lo: int, hi: in
     del series_no
     sort = np.argsort(sort_key, kind="stable")
     del sort_key
-    t, value = t[sort], value[sort]
+    t, value = np.take(t, sort), np.take(value, sort)
     del sort
     offset = t // DAY_US - params["chart_start_us"] // DAY_US
     # the last observation of each day: where the day or the series changes
@@ -883,12 +883,13 @@ def _series(
             break
         shown = present[first - lo : end - lo]
         if shown.all():
-            numbers: Any = range(first, end)
+            model_keys = tuple(keys[first:end])
             offsets = bounds[first - lo : end - lo + 1]
         else:
             numbers = (np.flatnonzero(shown) + first).tolist()
             if not numbers:
                 continue
+            model_keys = tuple(keys[n] for n in numbers)
             offsets = bounds[np.append(np.asarray(numbers) - lo, numbers[-1] + 1 - lo)]
         low, high = int(offsets[0]), int(offsets[-1])
         yield (
@@ -897,7 +898,7 @@ def _series(
                 model_id=model_id,
                 start=start,
                 days=CHART_DAYS,
-                keys=tuple(keys[n] for n in numbers),
+                keys=model_keys,
                 offsets=array("q", (offsets - low).tobytes()),
                 day_index=array("H", day_index[low:high].tobytes()),
                 values=array("d", chart.daily_value[low:high].tobytes()),
