@@ -771,7 +771,11 @@ def _run_counts(mask: Any, count: Any) -> Any:
 
 def _window_columns(t: Any, value: Any, count: Any, end_us: int) -> list[Any]:
     """mean, min, max and slope of consecutive runs of `count` observations each (NaN for
-    an empty run; slope NaN with fewer than 2 observations)."""
+    an empty run; slope NaN with fewer than 2 observations).
+
+    `reduceat` sums a run as its first element plus numpy's pairwise sum of the rest, so
+    a sum depends on the run's values and order only, not on the array that holds it.
+    """
     import numpy as np
 
     columns = [np.full(len(count), np.nan) for _ in range(4)]
