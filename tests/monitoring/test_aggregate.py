@@ -395,3 +395,67 @@ def test_latest_value_and_version_match_arg_max_over_the_whole_history(
     assert found[(CDS, "psi", "")][:2] == (0.07, "2.1.0")
     assert found[("churn-predictor", "accuracy", "")][:2] == (0.75, None)
     assert found[("churn-predictor", "accuracy", "age<25")][:2] == (0.65, "0.9.1")
+
+
+def test_series_outside_the_chart_window_and_an_old_breach_that_still_holds(
+    make_catalog, tmp_path
+) -> None:
+    """A series without data in the chart window has no chart points and empty windows; a
+    checked value from before the portfolio's days holds until the next one."""
+    from tests.conftest import write_card
+
+    root = make_catalog()
+    write_card(root, "models", _card("partial", AUC, segments=["age<25"]))
+    rows = [["partial", "1.0.0", _day(offset), "auc", "", 0.85] for offset in range(10)]
+    rows += [
+        ["partial", "1.0.0", _day(200), "auc", "age<25", 0.85],
+        ["partial", "1.0.0", _day(150), "auc", "age<25", 0.70],  # breach, never followed
+        ["partial", "1.0.0", _day(300), "psi", "", 0.1],  # long before the chart window
+    ]
+    ingest(load(root), [write_csv(tmp_path / "e.csv", rows)], IngestOptions())
+    summary = summarize(load(root), as_of=AS_OF)
+    health = summary.models["partial"]
+    assert health.status == HealthStatus.breach
+    metrics = {(m.metric, m.segment): m for m in health.metrics}
+    old_breach = metrics[("auc", "age<25")]
+    assert old_breach.breach_since == dt.datetime.fromisoformat(_day(150))
+    assert [(w.count, w.mean, w.slope_per_day, w.breaches) for w in old_breach.windows] == [
+        (0, None, None, 0)
+    ] * 3
+    assert [w.count for w in metrics[("psi", "")].windows] == [0, 0, 0]
+    chart = summary.series["partial"]
+    assert chart.keys == (("auc", ""), ("auc", "age<25"))
+    assert chart.get("auc", "age<25") == [(AS_OF - dt.timedelta(days=150), 0.70)]
+    assert len(chart.get("auc")) == 10
+    # the breach from 150 days ago holds on every day of the portfolio
+    assert all(counts[HealthStatus.breach] == 1 for _, counts in summary.portfolio)
+
+
+def test_the_summary_does_not_depend_on_how_rows_are_split_into_parts(
+    make_catalog, tmp_path
+) -> None:
+    """Rows of one month ingested by two exports (odd and even days, newest first) land in
+    two parts each: the chart window's observations arrive out of time order."""
+    from tests.conftest import write_card
+
+    card = _card("split", {"auc": {"min": 0.8, "warn_below": 0.82}}, segments=["age<25"])
+    rows = [
+        ["split", "1.0.0", _day(offset).replace("06:00", hour), "auc", segment, value]
+        for offset in range(120)
+        for hour, segment, value in (
+            ("06:00", "", 0.8 + (offset % 7) / 100),
+            ("18:00", "", 0.79 + (offset % 5) / 100),  # two a day: the later one is charted
+            ("09:30", "age<25", 0.83 - (offset % 3) / 100),
+        )
+    ]
+    summaries = []
+    for exports in ([rows], [rows[1::2][::-1], rows[0::2][::-1]]):
+        root = make_catalog()
+        write_card(root, "models", card)
+        paths = [write_csv(tmp_path / f"part{i}.csv", part) for i, part in enumerate(exports)]
+        for path in paths:
+            ingest(load(root), [path], IngestOptions())
+        summaries.append(_comparable(summarize(load(root), as_of=AS_OF)))
+    assert summaries[0] == summaries[1]
+    models, series, _, _ = summaries[0]
+    assert [w.count for w in models["split"].metrics[0].windows] == [14, 60, 180]
