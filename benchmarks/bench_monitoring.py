@@ -117,6 +117,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, pyarrow.parquet as pq, pyarrow as pa
 from benchmarks.common import child_report
 from benchmarks.synth import THRESHOLDS
+from generator.monitoring.store import Store
 start = time.perf_counter()
 files = Store(Path(sys.argv[1])).part_files()
 frame = pa.concat_tables(pq.read_table(f) for f in files).to_pandas()
