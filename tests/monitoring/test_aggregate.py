@@ -315,7 +315,7 @@ def test_summaries_stand_in_for_the_months_before_the_as_of_day(scenario) -> Non
 
     def read_in_full(as_of: dt.date) -> list[str]:
         end_us = aggregate._Window(as_of).end_us
-        sql, _ = aggregate._summaries_sql(connection, location, source, end_us)
+        sql = aggregate._summaries_sql(location, source, end_us, connection)
         return sorted(Path(name).parent.name for name in re.findall(r"'([^']*part-[^']*)'", sql))
 
     assert read_in_full(AS_OF) == ["month=11"]  # a row of 2026-11-25 is in November's part
