@@ -6,18 +6,20 @@ pandas: DuckDB streams the parquet files and only small results come back
 numeric arrays, read in batches of whole models so that memory stays bounded; a
 worker thread reads the next batch while numpy works on the current one).
 
-Where the time goes (1,000 models, 11M rows, 2 cores shared with other jobs, medians):
-summarize 0.75-0.9 s. DuckDB: the GROUP BY on the three key strings (~0.25 s) and the
-chart window's 5.4M observations, read in six batches by a worker thread while the
-main thread works on the previous one (it still waits ~0.13 s for them). The work after
-the reads is 0.37-0.41 s of CPU (measured with the reads cached): per batch one stable
-argsort and two gathers (~0.06 s in all), each window's sums by `reduceat` over that
-window's own observations (~0.08 s), the portfolio from the checked series only
-(~0.03 s), and the hand-off objects, 30,000 `MetricHealth` and 90,000 `WindowStats`:
-named tuples made by `tuple.__new__` from zipped columns, batch by batch so that they
-are built while DuckDB reads, with the cyclic GC paused (~0.06 s; re-enabling the GC
-scans them once, 0.03-0.05 s). 10,000 models (109M rows): 9-10 s, peak RSS 1.6 GB
-with the cards loaded.
+Where the time goes (1,000 models, 11M rows, 2 cores; `benchmarks.bench_monitoring`,
+a fresh process per run): summarize 0.9 s (0.65-0.75 s when repeated in one process:
+the first run also pays for the heap's fresh pages). DuckDB: the per-series history
+from the parts' series summaries (390,000 rows, ~0.05 s; the GROUP BY over every row,
+without summaries, is ~0.25 s) and the chart window's 5.4M observations, read in six
+batches by a worker thread while the main thread works on the previous one (it still
+waits ~0.05-0.1 s for them). The work after the reads is 0.37-0.41 s of CPU: per batch
+one stable argsort and two gathers (~0.06 s in all), each window's sums by `reduceat`
+over that window's own observations (~0.08 s), the portfolio from the checked series
+only (~0.03 s), and the hand-off objects, 30,000 `MetricHealth` and 90,000
+`WindowStats`: named tuples made by `tuple.__new__` from zipped columns, batch by batch
+so that they are built while DuckDB reads, with the cyclic GC paused (~0.06 s;
+re-enabling the GC scans them once, 0.03-0.05 s). 10,000 models (109M rows): 7.1 s
+(12.1 s without summaries), peak RSS 1.6 GB with the cards loaded.
 
 Time is handled as integer microseconds since the epoch (UTC) and days as
 integers since the epoch: comparisons stay cheap and no time-zone database is
