@@ -47,6 +47,7 @@ per-value rule; a test checks that both agree day by day.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -72,7 +73,9 @@ from generator.monitoring.store import (
     StoreLocation,
     duckdb_connect,
     fixed_parquet_bytes,
+    parquet_source,
     remote_source,
+    remote_summarized_parts,
     resolve_store,
 )
 from generator.schema import MetricThreshold, ModelCard
@@ -91,6 +94,8 @@ DUCKDB_MEMORY = "1GB"
 WINDOW_COLUMNS = ("n", "mean", "min", "max", "slope", "breaches")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 EPOCH_DATE = EPOCH.date()
+MICROSECOND = dt.timedelta(microseconds=1)
+MONTH_FOLDER = re.compile(r"year=(\d{4})/month=(\d{2})/[^/]*$")
 STATUS_BY_CODE = {
     0: HealthStatus.ok,
     1: HealthStatus.unmonitored,
@@ -385,59 +390,57 @@ def summary_schema() -> Any:
     )
 
 
-def _month_bounds(part: Path) -> tuple[int, int]:
-    """The first and the last-plus-one microsecond of a part's month (from its folder)."""
-    year = int(part.parent.parent.name.removeprefix("year="))
-    month = int(part.parent.name.removeprefix("month="))
-    following = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)
+def _month_bounds(part: str) -> tuple[int, int]:
+    """The first and the last-plus-one microsecond of a part's month (from its folders)."""
+    match = MONTH_FOLDER.search(part)
+    if match is None:
+        raise AssertionError(f"{part} is not in a year=YYYY/month=MM folder")
+    year, month = int(match.group(1)), int(match.group(2))
     start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
-    return (start - EPOCH) // dt.timedelta(microseconds=1), (following - EPOCH) // dt.timedelta(
-        microseconds=1
-    )
+    following = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)
+    return (start - EPOCH) // MICROSECOND, (following - EPOCH) // MICROSECOND
 
 
-def _summaries_sql(location: StoreLocation, source: str, end_us: int, connection: Any) -> str:
+def _summaries_sql(location: StoreLocation, end_us: int, connection: Any) -> str:
     """STATS_SQL's input: per part up to `end_us`, its summary when it has one and holds
     nothing later, else the part's rows aggregated (SERIES_SQL)."""
-    before_end = f"WHERE ts < make_timestamptz({end_us}::BIGINT)"
-    if location.is_remote or location.path is None:
-        return SERIES_SQL.format(source=source, where=before_end)
-    summaries: list[Path] = []
-    raw: list[Path] = []
-    for part, summary in Store(location.path).summarized_parts():
+    if location.is_remote:
+        parts = remote_summarized_parts(connection, location.url or "")
+    else:
+        parts = Store(location.path).summarized_parts()  # type: ignore[arg-type]
+    summaries: list[str] = []
+    raw: list[str] = []
+    for part, summary in parts:
         start, stop = _month_bounds(part)
         if start >= end_us:
             continue
-        usable = summary is not None and (
+        if summary is not None and (
             stop <= end_us
             or connection.execute(
-                f"SELECT max(last_us) FROM read_parquet({_quoted(str(summary))})"
+                f"SELECT max(last_us) FROM read_parquet({_quoted(summary)})"
             ).fetchall()[0][0]
             < end_us
-        )
-        (summaries if usable else raw).append(summary if usable else part)
+        ):
+            summaries.append(summary)
+        else:
+            raw.append(part)
     selects = []
     if summaries:
-        listed = ", ".join(_quoted(str(path)) for path in summaries)
+        listed = ", ".join(_quoted(path) for path in summaries)
         selects.append(f"SELECT {SUMMARY_COLUMNS} FROM read_parquet([{listed}])")
     if raw:
-        selects.append(
-            SERIES_SQL.format(source=Store(location.path).source_sql(raw), where=before_end)
-        )
+        before_end = f"WHERE ts < make_timestamptz({end_us}::BIGINT)"
+        selects.append(SERIES_SQL.format(source=parquet_source(raw), where=before_end))
     return " UNION ALL ".join(selects) or EMPTY_SUMMARY
 
 
 def _read_series(
-    connection: Any,
-    location: StoreLocation,
-    source: str,
-    params: dict[str, int],
-    catalog: Catalog | None,
+    connection: Any, location: StoreLocation, params: dict[str, int], catalog: Catalog | None
 ) -> _Series:
     """Run STATS_SQL; thresholds from the cards of `catalog` (None: none)."""
     import numpy as np
 
-    summaries = _summaries_sql(location, source, params["end_us"], connection)
+    summaries = _summaries_sql(location, params["end_us"], connection)
     table = connection.sql(STATS_SQL.format(summaries=summaries)).to_arrow_table()
 
     def numbers(name: str, dtype: Any) -> Any:
@@ -498,7 +501,7 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     # every chart batch reads the same parts' footers (parts never change: named by hash)
     connection.execute("SET parquet_metadata_cache = true")
-    series = _read_series(connection, location, source, params, catalog)
+    series = _read_series(connection, location, params, catalog)
     limits = series.limits()
     portfolio = _Portfolio(models, series, limits, window)
     metrics: list[MetricHealth] = []

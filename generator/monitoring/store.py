@@ -25,7 +25,9 @@ it, so the aggregation reads a few hundred thousand summary rows for the months
 before the as-of day instead of every observation of the store's history: its cost
 follows the chart window, not the years of history a bank keeps. `verify` checks
 each summary against its part; a part without one (a store written before
-summaries existed) is read in full, and `compact` writes the missing ones.
+summaries existed) is read in full, and `compact` writes the missing ones. A store
+synced to a bucket keeps its summaries: the aggregation lists the bucket through
+DuckDB's glob and uses them there too.
 
 Commits are atomic. New parts are written as `*.parquet.tmp` and fsynced; then a
 journal (`_pending.json`) naming the renames and removals is written atomically —
@@ -166,6 +168,37 @@ def resolve_store(catalog_root: Path, setting: str) -> StoreLocation:
     return StoreLocation(setting, path=path if path.is_absolute() else catalog_root / path)
 
 
+def parquet_source(files: Sequence[Path | str]) -> str | None:
+    """A DuckDB table expression over parquet files (paths or URLs); None for none."""
+    if not files:
+        return None
+    listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
+    return f"read_parquet([{listed}], hive_partitioning=false)"
+
+
+def paired_summaries(files: dict[str, str]) -> list[tuple[str, str | None]]:
+    """Each part among `files` (store-relative name → path or URL), sorted, with its series
+    summary (None: it has none)."""
+    return [
+        (path, files.get(series_name(name)))
+        for name, path in sorted(files.items())
+        if PART_RE.match(name)
+    ]
+
+
+def remote_summarized_parts(
+    connection: duckdb.DuckDBPyConnection, url: str
+) -> list[tuple[str, str | None]]:
+    """`Store.summarized_parts` for a store at a URL, listed through DuckDB's glob (httpfs).
+
+    A remote store is a copy of a local one (e.g. `aws s3 sync`): its summaries are
+    synced with its parts, and a part synced without its summary is read in full."""
+    pattern = f"{url}/year=*/month=*/*.parquet".replace("'", "''")
+    listed = connection.execute(f"SELECT file FROM glob('{pattern}')").fetchall()
+    prefix = url.rstrip("/") + "/"
+    return paired_summaries({file.removeprefix(prefix): file for (file,) in listed})
+
+
 def remote_source(url: str) -> str:
     """The DuckDB table expression for a remote store (no journal: remote stores are copies)."""
     return (
@@ -270,14 +303,10 @@ class Store:
         files = self._visible()
         return [files[name] for name in sorted(files) if PART_RE.match(name)]
 
-    def summarized_parts(self) -> list[tuple[Path, Path | None]]:
+    def summarized_parts(self) -> list[tuple[str, str | None]]:
         """Every visible part with its series summary (None: the part has none), sorted."""
-        files = self._visible()
-        return [
-            (files[name], files.get(series_name(name)))
-            for name in sorted(files)
-            if PART_RE.match(name)
-        ]
+        files = {name: str(path) for name, path in self._visible().items()}
+        return paired_summaries(files)
 
     def partition_files(self) -> dict[str, list[Path]]:
         """`year=YYYY/month=MM` → its visible parts."""
@@ -293,11 +322,7 @@ class Store:
 
     def source_sql(self, files: Sequence[Path] | None = None) -> str | None:
         """A DuckDB table expression over `files` (default: every part); None when empty."""
-        files = self.part_files() if files is None else list(files)
-        if not files:
-            return None
-        listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
-        return f"read_parquet([{listed}], hive_partitioning=false)"
+        return parquet_source(self.part_files() if files is None else files)
 
     def checksum(self) -> str:
         """A content checksum of every row (order- and layout-independent)."""

@@ -315,12 +315,52 @@ def test_summaries_stand_in_for_the_months_before_the_as_of_day(scenario) -> Non
 
     def read_in_full(as_of: dt.date) -> list[str]:
         end_us = aggregate._Window(as_of).end_us
-        sql = aggregate._summaries_sql(location, source, end_us, connection)
+        sql = aggregate._summaries_sql(location, end_us, connection)
         return sorted(Path(name).parent.name for name in re.findall(r"'([^']*part-[^']*)'", sql))
 
     assert read_in_full(AS_OF) == ["month=11"]  # a row of 2026-11-25 is in November's part
     assert read_in_full(dt.date(2026, 10, 31)) == []
     assert read_in_full(dt.date(2026, 10, 30)) == ["month=10"]
+
+
+def test_a_remote_store_is_listed_with_its_summaries(scenario, tmp_path) -> None:
+    """A bucket is listed through DuckDB's glob (the same call httpfs answers for s3://;
+    here over a local copy, since no network is reachable): parts pair with the summaries
+    synced beside them, a part synced without one is read in full, and the per-series
+    history is the local store's."""
+    import shutil
+
+    import duckdb
+
+    from generator.monitoring import aggregate
+    from generator.monitoring.store import Store, StoreLocation, remote_summarized_parts
+
+    catalog, _, _ = scenario
+    local = aggregate.source_for(catalog)[0]
+    bucket = tmp_path / "bucket"
+    shutil.copytree(local.path, bucket)
+    october = next(bucket.glob("year=2026/month=10/series-*.parquet"))
+    october.unlink()  # synced without its summary
+    connection = duckdb.connect()
+    listed = remote_summarized_parts(connection, str(bucket))
+    local_parts = Store(local.path).summarized_parts()
+    assert [Path(part).relative_to(bucket) for part, _ in listed] == [
+        Path(part).relative_to(local.path) for part, _ in local_parts
+    ]
+    assert [Path(part).parent.name for part, summary in listed if summary is None] == ["month=10"]
+    end_us = aggregate._Window(dt.date(2026, 10, 31)).end_us
+    remote = StoreLocation("s3://bank/monitoring", url=str(bucket))
+    sql = aggregate._summaries_sql(remote, end_us, connection)
+    assert sorted(Path(name).parent.name for name in re.findall(r"'([^']*part-[^']*)'", sql)) == [
+        "month=10"
+    ]
+    stats = aggregate.STATS_SQL.format
+    assert (
+        connection.sql(stats(summaries=sql)).fetchall()
+        == connection.sql(
+            stats(summaries=aggregate._summaries_sql(local, end_us, connection))
+        ).fetchall()
+    )
 
 
 def _series_and_window(catalog):
@@ -330,7 +370,7 @@ def _series_and_window(catalog):
     window = aggregate._Window(AS_OF)
     connection = aggregate.duckdb_connect(location)
     params = {"end_us": window.end_us, "chart_start_us": 0}
-    return aggregate._read_series(connection, location, source, params, None), window
+    return aggregate._read_series(connection, location, params, None), window
 
 
 def test_data_of_a_deleted_card_is_left_out(make_catalog, tmp_path) -> None:
