@@ -278,7 +278,7 @@ def run(large: bool) -> list[dict[str, Any]]:
             results["aggregate without summaries"],
             floor=(FLOOR_NAMES["columns"], floor),
             goal=None,
-            notes="a store written before series summaries existed (or remote): every part "
+            notes="a store written before series summaries existed: every part "
             "is read in full; `govcat monitoring compact` writes the summaries",
         )
     )
