@@ -36,3 +36,35 @@ def test_one_page_per_searchable_stub_with_its_title_and_fragment(tmp_path: Path
         "models/churn/index.html",
         "teams/risk/index.html",
     ]
+
+
+def test_model_pages_are_indexed_without_their_record_keeping_sections(tmp_path: Path) -> None:
+    """Search finds a model by what describes it; versions, validation history, metric
+    tables, monitoring values, findings and compliance stay out of the index."""
+    docs, target = tmp_path / "docs", tmp_path / "out"
+    sections = {
+        "intended-use": "Scores retail loan applications",
+        "features-and-labels": "debt_to_income",
+        "evaluation": "auc 0.81",
+        "versions": "3.2.0 released",
+        "limitations-assumptions-and-ethics": "Not for business loans",
+        "validation-history": "approved with conditions",
+        "monitoring": "psi 0.05",
+        "governance-findings": "review-overdue",
+        "compliance": "eu-ai-act profile",
+    }
+    body = "<p>Summary: predicts default</p>" + "".join(
+        f'<h2 id="{name}">{name}</h2><p>{text}</p>' for name, text in sections.items()
+    )
+    _stub(docs / "models/cds.md", title="CDS", search=True, body=body)
+    _stub(docs / "datasets/loans.md", title="Loans", search=True, body=body)
+    assert write_search_source(docs, target, "en") == 2
+    page = (target / "models/cds/index.html").read_text()
+    kept = {"intended-use", "features-and-labels", "limitations-assumptions-and-ethics"}
+    assert "predicts default" in page
+    for name, text in sections.items():
+        assert (text in page) == (name in kept), name
+    # other pages are indexed whole
+    assert all(
+        text in (target / "datasets/loans/index.html").read_text() for text in sections.values()
+    )
