@@ -321,6 +321,9 @@ def _local_store(catalog: Path) -> Any:
 def compact(catalog: Path) -> None:
     """Merge each month's parts into one part; rows and their checksum stay the same.
 
+    Parts that lack their series summary (a store written by an older govcat) get
+    one, so that health and the site stop reading those months row by row.
+
     \b
     Example:
       govcat monitoring compact
@@ -344,6 +347,8 @@ def compact(catalog: Path) -> None:
 )
 def verify(catalog: Path, output_format: str) -> None:
     """Read every part of the store; report corrupt, misplaced or foreign files.
+
+    Each part's series summary is recomputed and compared with the one beside it.
 
     \b
     Example:
