@@ -27,6 +27,7 @@ import html
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -139,7 +140,8 @@ def build_stamp(
     search: bool,
 ) -> str:
     """A hash of everything a build reads: the generated tree, the effective config, the
-    project config it inherits, the options, the as-of date and the tool versions."""
+    project config it inherits, the options, the as-of date, the tool versions and
+    govcat's own code."""
     inherited = config.get("INHERIT")
     project_text = ""
     if inherited:
@@ -160,6 +162,7 @@ def build_stamp(
         "strict": strict,
         "search": search,
         "versions": tool_versions(),
+        "code": memo.code_digest(),  # e.g. what the search index is built from
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -347,6 +350,7 @@ describes it (name, id, summary, uses, owners, features, data, tags, limitations
 these sections are half of a model page's text and made Pagefind twice as slow
 (1,000 models: 2.5-3.1 s → ~1.5 s of indexing)."""
 SECTION_START = '<h2 id="'
+HEADERLINK = re.compile(r'<a class="headerlink" [^>]*>[^<]*</a>')
 
 
 def searchable_part(body: str) -> str:
@@ -379,6 +383,8 @@ def write_search_source(docs_dir: Path, target: Path, language: str) -> int:
                 continue
             if kind == "models":
                 body = searchable_part(body)
+            # the headings' permalinks (¶) would show in result excerpts
+            body = HEADERLINK.sub("", body)
             title = html.escape(str(front.get("title", stub_path.stem)))
             page = target / kind / stub_path.stem / "index.html"
             page.parent.mkdir(parents=True, exist_ok=True)

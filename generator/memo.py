@@ -25,6 +25,7 @@ What the digest covers, and why that is enough:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import subprocess
@@ -59,6 +60,17 @@ def _tree(digest: Any, root: Path, label: str) -> None:
             digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
         else:
             digest.update(str(stat.st_mtime_ns).encode())
+
+
+@functools.cache
+def code_digest() -> str:
+    """A hash of govcat's own code (the `generator` package), once per process: a build
+    by changed code is a different build even when the version number is the same."""
+    import generator
+
+    digest = hashlib.blake2b(digest_size=20)
+    _tree(digest, Path(generator.__file__).parent, "govcat")
+    return digest.hexdigest()
 
 
 def _git_state(catalog_root: Path) -> str:
@@ -104,8 +116,6 @@ def inputs_digest(
     """A hash of everything a build reads; None when that cannot be known (remote store)."""
     if store_is_remote:
         return None
-    import generator
-
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"format={MEMO_FORMAT}\0python={sys.version}\0".encode())
     digest.update(json.dumps(versions, sort_keys=True).encode() + b"\0")
@@ -117,7 +127,7 @@ def inputs_digest(
         store = store_path.resolve()
         if not store.is_relative_to(catalog_root):
             _tree(digest, store, "store")
-    _tree(digest, Path(generator.__file__).parent, "govcat")
+    digest.update(f"govcat={code_digest()}\0".encode())
     _tree(digest, templates, "templates")
     if project_config is not None and project_config.is_file():
         digest.update(b"config\0" + project_config.read_bytes())

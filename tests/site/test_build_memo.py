@@ -111,3 +111,30 @@ def test_a_failed_build_forgets_the_memo(tmp_path: Path) -> None:
     assert not memo.read_memo(tmp_path / "build")
     card.write_text(good)  # the inputs of the published site again: no memo, so stages run
     assert "render" in run(options).timings
+
+
+def test_govcat_code_is_an_input_of_the_memo_and_the_site_stamp(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Changed code (the same version number) is a different build: e.g. the search index
+    is made by govcat from a generated tree that did not change."""
+    from generator.build import build_stamp
+
+    options = _project(tmp_path)
+
+    def stamp() -> str:
+        return build_stamp(
+            config={"site_name": "x"},
+            source_digest="tree",
+            site_dir=tmp_path / "site",
+            as_of=AS_OF,
+            engine="mkdocs",
+            strict=False,
+            search=True,
+        )
+
+    before = (inputs_digest(options), stamp())
+    assert before == (inputs_digest(options), stamp())
+    monkeypatch.setattr(memo, "code_digest", lambda: "other code")
+    after = (inputs_digest(options), stamp())
+    assert after[0] != before[0] and after[1] != before[1]

@@ -54,7 +54,9 @@ def test_model_pages_are_indexed_without_their_record_keeping_sections(tmp_path:
         "compliance": "eu-ai-act profile",
     }
     body = "<p>Summary: predicts default</p>" + "".join(
-        f'<h2 id="{name}">{name}</h2><p>{text}</p>' for name, text in sections.items()
+        f'<h2 id="{name}">{name}<a class="headerlink" href="#{name}" title="Permanent link">'
+        f"&para;</a></h2><p>{text}</p>"
+        for name, text in sections.items()
     )
     _stub(docs / "models/cds.md", title="CDS", search=True, body=body)
     _stub(docs / "datasets/loans.md", title="Loans", search=True, body=body)
@@ -62,6 +64,8 @@ def test_model_pages_are_indexed_without_their_record_keeping_sections(tmp_path:
     page = (target / "models/cds/index.html").read_text()
     kept = {"intended-use", "features-and-labels", "limitations-assumptions-and-ethics"}
     assert "predicts default" in page
+    assert "&para;" not in page and "headerlink" not in page  # no ¶ in result excerpts
+    assert '<h2 id="intended-use">intended-use</h2>' in page
     for name, text in sections.items():
         assert (text in page) == (name in kept), name
     # other pages are indexed whole
