@@ -421,20 +421,18 @@ class Store:
             _crash_point("mid-write")
             return target
 
+        present = list(summarize)
         for final, data in sorted(add.items()):
             if not PART_RE.match(final):
                 raise StoreError(f"internal: '{final}' is not a part name")
-            summary = series_name(final)
             if (self.root / final).is_file() and final not in remove:
-                if not (self.root / summary).is_file():
-                    stage(summary, series_summary(self.root / final))
+                present.append(final)
                 continue
-            stage(summary, series_summary(stage(final, data)))
+            stage(series_name(final), series_summary(stage(final, data)))
             added.append(final)
-        for final in summarize:
-            summary = series_name(final)
-            if not (self.root / summary).is_file():
-                stage(summary, series_summary(self.root / final))
+        for final in dict.fromkeys(present):  # each once
+            if not (self.root / series_name(final)).is_file():
+                stage(series_name(final), series_summary(self.root / final))
         staged = {final for _, final in renames}
         removals = sorted(
             name
@@ -513,9 +511,10 @@ class Store:
         journal_pending = (self.root / JOURNAL).is_file()
         schema = arrow_schema()
         valid: list[Path] = []
-        summaries: dict[str, Path] = {}
-        expected: dict[str, tuple[str, bytes]] = {}  # summary name → (sound part, its summary)
-        present: set[str] = set()  # every part, sound or not
+        summaries: dict[str, Path] = {}  # every series summary found
+        beside_parts: set[str] = set()  # the summary name of every part, sound or not
+        stale: list[Problem] = []
+        missing: list[Problem] = []
         for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
             relative = path.relative_to(self.root).as_posix()
             shown = str(path)
@@ -539,7 +538,7 @@ class Store:
                 continue
             match = PART_RE.match(relative)
             if match is not None:
-                present.add(relative)
+                beside_parts.add(series_name(relative))
             if match is None:
                 problems.append(
                     Problem(
@@ -590,56 +589,20 @@ class Store:
             row_problems = self._check_rows(shown, table, int(match.group(1)), int(match.group(2)))
             problems.extend(row_problems)
             valid.append(path)
-            if not row_problems:
-                expected[series_name(relative)] = (relative, series_summary(table))
-        problems.extend(self._check_summaries(summaries, expected, present))
+            if not row_problems:  # a damaged part's own problem says what to do
+                summary = self.root / series_name(relative)
+                if not summary.is_file():
+                    missing.append(_summary_missing(shown))
+                elif summary.read_bytes() != series_summary(table):
+                    stale.append(_summary_stale(str(summary), relative))
+        orphans = [
+            _summary_orphan(str(path))
+            for name, path in summaries.items()
+            if name not in beside_parts
+        ]
+        problems.extend(sorted(orphans + stale, key=lambda problem: problem.path))
+        problems.extend(missing)
         problems.extend(self._duplicate_keys(valid))
-        return problems
-
-    def _check_summaries(
-        self, summaries: dict[str, Path], expected: dict[str, tuple[str, bytes]], present: set[str]
-    ) -> list[Problem]:
-        """Each series summary has its part beside it and equals the part's summary (a
-        damaged part's summary is not checked: the part's own problem says what to do)."""
-        parts = {series_name(part) for part in present}
-        problems = []
-        for relative, path in sorted(summaries.items()):
-            if relative not in parts:
-                problems.append(
-                    Problem(
-                        str(path),
-                        None,
-                        None,
-                        "store-summary-orphan",
-                        "a series summary without its part beside it; delete it "
-                        "(`govcat monitoring compact` writes summaries for the parts present)",
-                    )
-                )
-            elif relative in expected and path.read_bytes() != expected[relative][1]:
-                problems.append(
-                    Problem(
-                        str(path),
-                        None,
-                        None,
-                        "store-summary-stale",
-                        f"does not match its part {expected[relative][0]}: the health of past "
-                        "months would be wrong; delete it and run `govcat monitoring compact` "
-                        "to rewrite it",
-                    )
-                )
-        for name, (part, _) in sorted(expected.items()):
-            if name not in summaries:
-                problems.append(
-                    Problem(
-                        str(self.root / part),
-                        None,
-                        None,
-                        "store-summary-missing",
-                        "this part has no series summary, so every aggregation reads it in "
-                        "full; run `govcat monitoring compact` to write it",
-                        "warning",
-                    )
-                )
         return problems
 
     def _check_rows(self, shown: str, table: pa.Table, year: int, month: int) -> list[Problem]:
@@ -698,6 +661,40 @@ class Store:
 def part_name(partition: str, data: bytes) -> str:
     """`year=YYYY/month=MM/part-<sha256[:16]>.parquet` for a part's bytes."""
     return f"{partition}/part-{hashlib.sha256(data).hexdigest()[:16]}.parquet"
+
+
+def _summary_orphan(shown: str) -> Problem:
+    return Problem(
+        shown,
+        None,
+        None,
+        "store-summary-orphan",
+        "a series summary without its part beside it; delete it "
+        "(`govcat monitoring compact` writes summaries for the parts present)",
+    )
+
+
+def _summary_stale(shown: str, part: str) -> Problem:
+    return Problem(
+        shown,
+        None,
+        None,
+        "store-summary-stale",
+        f"does not match its part {part}: the health of past months would be wrong; "
+        "delete it and run `govcat monitoring compact` to rewrite it",
+    )
+
+
+def _summary_missing(shown_part: str) -> Problem:
+    return Problem(
+        shown_part,
+        None,
+        None,
+        "store-summary-missing",
+        "this part has no series summary, so every aggregation reads it in full; "
+        "run `govcat monitoring compact` to write it",
+        "warning",
+    )
 
 
 def series_name(part: str) -> str:

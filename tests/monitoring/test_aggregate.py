@@ -310,7 +310,7 @@ def test_summaries_stand_in_for_the_months_before_the_as_of_day(scenario) -> Non
     from generator.monitoring import aggregate
 
     catalog, _, _ = scenario
-    location, source = aggregate.source_for(catalog)
+    location, _ = aggregate.source_for(catalog)
     connection = aggregate.duckdb_connect(location)
 
     def read_in_full(as_of: dt.date) -> list[str]:
@@ -366,7 +366,7 @@ def test_a_remote_store_is_listed_with_its_summaries(scenario, tmp_path) -> None
 def _series_and_window(catalog):
     from generator.monitoring import aggregate
 
-    location, source = aggregate.source_for(catalog)
+    location, _ = aggregate.source_for(catalog)
     window = aggregate._Window(AS_OF)
     connection = aggregate.duckdb_connect(location)
     params = {"end_us": window.end_us, "chart_start_us": 0}
