@@ -297,7 +297,8 @@ def _build_with_mkdocs(config_file: Path, strict: bool, pages: int = 0) -> list[
         config = load_config(config_file=str(config_file), strict=strict)
         workers = min(worker_count(), max(1, pages // (mkdocs_parallel.MIN_PAGES // 2)))
         if pages >= mkdocs_parallel.MIN_PAGES and mkdocs_parallel.usable(config, workers):
-            mkdocs_parallel.build(config, workers)
+            cache = config_file.parent / "cache" / "theme-templates"
+            mkdocs_parallel.build(config, workers, template_cache=cache)
         else:
             build(config)
     except MkDocsException as error:
@@ -535,17 +536,52 @@ def _exchange(new: Path, current: Path) -> bool:
 
 
 def swap_in(new_site: Path, site_dir: Path) -> None:
-    """Replace `site_dir` with the complete `new_site`; the old site is removed afterwards."""
+    """Replace `site_dir` with the complete `new_site`; the old site is deleted afterwards,
+    in the background (see `discard`)."""
+    previous = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}-{new_site.name[-8:]}")
     if site_dir.exists() and _exchange(new_site, site_dir):
-        shutil.rmtree(new_site)  # now holds the previous site
+        os.replace(new_site, previous)  # it now holds the previous site
+        discard(previous)
         return
-    previous = None
-    if site_dir.exists():
-        previous = site_dir.with_name(f".{site_dir.name}.old-{os.getpid()}")
+    had_site = site_dir.exists()
+    if had_site:
         os.replace(site_dir, previous)
     os.replace(new_site, site_dir)
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
+    if had_site:
+        discard(previous)
+
+
+def discard(folder: Path) -> None:
+    """Delete `folder`, a previous site already out of the way, without waiting for it.
+
+    Deleting a site of 10,000 models (tens of thousands of files) takes seconds of
+    system time that nobody needs to wait for: the new site is in place and the old
+    one is unreachable under its `.<site>.old-*` name. A background `rm -rf` deletes it;
+    `sweep_discarded` removes any such folder an interrupted deletion left behind.
+    """
+    shell = shutil.which("sh")
+    if shell is not None:
+        # the shell starts `rm` in the background and exits at once: nothing to wait for
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(  # noqa: S603 - a fixed command line; the folder is an argument
+                [shell, "-c", 'rm -rf -- "$1" &', "discard", str(folder)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                check=True,
+                timeout=30,
+            )
+            return
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep_discarded(site_dir: Path) -> None:
+    """Start deleting previous sites left beside `site_dir` by an interrupted `discard`."""
+    if site_dir.parent.is_dir():
+        for leftover in site_dir.parent.glob(f".{site_dir.name}.old-*"):
+            if leftover.is_dir():
+                discard(leftover)
 
 
 def build_site(
@@ -596,6 +632,7 @@ def build_site(
             )
     stamp_file.unlink(missing_ok=True)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    sweep_discarded(site_dir)
     # Zensical refuses a site_dir outside its config's folder: build inside build/ then.
     scratch = config_file.parent.resolve() if engine == "zensical" else site_dir.parent
     scratch.mkdir(parents=True, exist_ok=True)

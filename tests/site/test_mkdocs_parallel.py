@@ -36,7 +36,13 @@ def _project(tmp_path: Path, pages: int = 12) -> Path:
     return tmp_path / "mkdocs.yml"
 
 
-def _build(config_file: Path, site: Path, workers: int, strict: bool = False) -> list[str]:
+def _build(
+    config_file: Path,
+    site: Path,
+    workers: int,
+    strict: bool = False,
+    template_cache: Path | None = None,
+) -> list[str]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -54,7 +60,7 @@ def _build(config_file: Path, site: Path, workers: int, strict: bool = False) ->
         if workers == 1:
             build(config)
         else:  # `usable` also wants no other thread: pytest's plugins may have some
-            mkdocs_parallel.build(config, workers)
+            mkdocs_parallel.build(config, workers, template_cache=template_cache)
     finally:
         logging.getLogger("mkdocs").removeHandler(handler)
     return messages
@@ -90,6 +96,13 @@ def test_the_parallel_build_writes_the_same_site(
     assert _build(config_file, tmp_path / "parallel", 3) == []
     assert (tmp_path / "parallel/models/m011/index.html").is_file()
     _same_tree(tmp_path / "serial", tmp_path / "parallel")
+    # the theme's compiled templates kept between builds: written by the first, read by the next
+    cache = tmp_path / "theme-templates"
+    assert _build(config_file, tmp_path / "cold", 3, template_cache=cache) == []
+    assert len(list(cache.iterdir())) > 10  # main.html, base.html and the partials
+    assert _build(config_file, tmp_path / "warm", 3, template_cache=cache) == []
+    _same_tree(tmp_path / "serial", tmp_path / "cold")
+    _same_tree(tmp_path / "serial", tmp_path / "warm")
 
 
 def test_warnings_from_workers_reach_the_caller_and_strict_fails(
