@@ -615,10 +615,12 @@ def _render_share(
     producers: list[Producer],
     shard: Shard,
     connection: Any,
+    known: tuple[dict[str, Any], dict[str, Any]] = ({}, {}),
 ) -> None:
     """A worker process: write this shard's pages, send back what was written."""
     try:
         docs, overrides = Writer(docs_dir), Writer(overrides_dir)
+        docs.known, overrides.known = known  # the parent's record of the last render
         out = PageWriter(docs, environment, site, None, shard=shard)
         _run(producers, site, out)
         result = ("ok", (docs.state(), overrides.state(), out.pages, out.kept))
@@ -667,6 +669,7 @@ def _render_parallel(
             process = context.Process(
                 target=_render_share,
                 args=(site, environment, docs.root, overrides.root, producers, shard, sender),
+                kwargs={"known": (docs.known, overrides.known)},
                 name=f"govcat-render-{index}",
                 daemon=True,
             )
@@ -729,8 +732,10 @@ def render_site(
     processes (default: `generator.workers.worker_count()`); the output is the same.
     """
     environment = make_environment(templates)
-    docs = Writer(docs_dir)
-    overrides = Writer(overrides_dir)
+    # build/cache: what the last render wrote, so unchanged files need not be read
+    records = docs_dir.parent / "cache"
+    docs = Writer(docs_dir, record=records / f"written-{docs_dir.name}.marshal")
+    overrides = Writer(overrides_dir, record=records / f"written-{overrides_dir.name}.marshal")
     producers = []
     for producer in [*BUILTIN_PRODUCERS, *PAGE_PRODUCERS]:
         resolved = _resolve(producer)
@@ -752,6 +757,8 @@ def render_site(
     _copy_tree(templates / "charts", docs, "assets/govcat/charts/")
     _copy_tree(templates / "overrides", overrides)
     removed = [] if scope is not None else docs.finish() + overrides.finish()
+    for writer in (docs, overrides):
+        writer.save_record(partial=scope is not None)
     return RenderResult(
         pages=out.pages,
         # sorted: a parallel render writes in another order than a serial one

@@ -6,6 +6,13 @@ that card's page and the few aggregate pages that mention it, nothing else.
 Each write goes to a temporary file first and is renamed into place, so a
 watcher never sees a half-written page.
 
+Whether a file already holds the new bytes is known without reading it when a
+record of the last render is given (`Writer(root, record=…)`): for each file it
+wrote, its content hash, size and modification time. A file whose size and time
+are still the recorded ones holds the recorded content, so comparing hashes is
+enough; any other file is read and compared. At 10,000 models that replaces
+reading 63,000 files with as many `stat` calls.
+
 A parallel render gives each worker process its own `Writer` over the same root;
 the parent merges what they wrote (`state()` / `merge()`), so `digest()`,
 `changed` and `finish()` are what one serial writer would give.
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -44,16 +52,44 @@ def _read_up_to(path: str, limit: int) -> bytes | None:
         os.close(handle)
 
 
+WriterState = tuple[dict[str, str], list[str], dict[str, tuple[str, int, int]]]
+
+
+def _size_and_time(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _load_record(record: Path | None) -> dict[str, tuple[str, int, int]]:
+    """The last render's record ({} when there is none or it is unreadable)."""
+    if record is None:
+        return {}
+    try:
+        with open(record, "rb") as stream:
+            entries = marshal.load(stream)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
 class Writer:
     """Collects the generated tree under `root`; `finish()` deletes what was not written."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, record: Path | None = None) -> None:
         self.root = root
         self.changed: list[str] = []
         self.digests: dict[str, str] = {}
         """Path → content hash of every file written (the build stage's skip stamp)."""
         self._folders: set[str] = set()
         """Folders (relative) known to exist: one mkdir per folder, not per file."""
+        self.record = record
+        self.known: dict[str, tuple[str, int, int]] = _load_record(record)
+        """The last render's files: path → (content hash, size, modification time)."""
+        self.entries: dict[str, tuple[str, int, int]] = {}
+        """The same for the files of this run (the next run's `known`)."""
 
     @property
     def written(self) -> set[str]:
@@ -70,12 +106,25 @@ class Writer:
         if relative.startswith("/") or ".." in parts or "" in parts:
             raise ValueError(f"generated path escapes the output folder: {relative}")
         data = content.encode("utf-8") if isinstance(content, str) else content
-        self.digests[relative] = hashlib.blake2b(data, digest_size=16).hexdigest()
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self.digests[relative] = digest
         path = os.path.join(self.root, relative)
-        if _read_up_to(path, len(data) + 1) == data:
+        known = self.known.get(relative)
+        if known is not None and _size_and_time(path) == known[1:]:
+            if known[0] == digest:  # still exactly what the last render wrote
+                self.entries[relative] = known
+                return
+        elif _read_up_to(path, len(data) + 1) == data:
+            self._note(relative, path, digest)
             return
         self._replace(relative, path, data)
+        self._note(relative, path, digest)
         self.changed.append(relative)
+
+    def _note(self, relative: str, path: str, digest: str) -> None:
+        size_and_time = _size_and_time(path)
+        if size_and_time is not None:
+            self.entries[relative] = (digest, *size_and_time)
 
     def _replace(self, relative: str, path: str, data: bytes) -> None:
         """Temporary file beside `path`, then a rename: readers never see half a file."""
@@ -111,18 +160,35 @@ class Writer:
         )
         self.write(relative, text + "\n")
 
-    def state(self) -> tuple[dict[str, str], list[str]]:
+    def state(self) -> WriterState:
         """What this writer wrote (digests, changed paths): sent from a worker to the parent."""
-        return self.digests, self.changed
+        return self.digests, self.changed, self.entries
 
-    def merge(self, state: tuple[dict[str, str], list[str]]) -> None:
+    def merge(self, state: WriterState) -> None:
         """Take over what another writer over the same root wrote (a worker's `state()`)."""
-        digests, changed = state
+        digests, changed, entries = state
         twice = self.digests.keys() & digests.keys()
         if twice:
             raise ValueError(f"generated file written twice: {min(twice)}")
         self.digests.update(digests)
         self.changed.extend(changed)
+        self.entries.update(entries)
+
+    def save_record(self, *, partial: bool = False) -> None:
+        """Keep what this run wrote for the next one (with `partial`, a render of some
+        pages: the other files keep their entries). Atomic; a record that cannot be
+        written only costs the next run its reads."""
+        if self.record is None:
+            return
+        entries = {**self.known, **self.entries} if partial else self.entries
+        temporary = self.record.with_name(f".{self.record.name}.{os.getpid()}.tmp")
+        try:
+            self.record.parent.mkdir(parents=True, exist_ok=True)
+            with open(temporary, "wb") as stream:
+                marshal.dump(entries, stream)
+            os.replace(temporary, self.record)
+        except (OSError, ValueError):
+            Path(temporary).unlink(missing_ok=True)
 
     def digest(self) -> str:
         """One hash of every path and content written: equal digests, equal trees."""

@@ -267,3 +267,65 @@ def test_finish_removes_what_no_process_wrote_and_the_folders_left_empty(tmp_pat
         "c/new.md",
     ]
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def _never_read(path: str, limit: int) -> bytes | None:
+    raise AssertionError(f"{path} was read although the record describes it")
+
+
+def test_the_record_of_the_last_render_replaces_reading_unchanged_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.render import writer as writer_module
+
+    record = tmp_path / "cache" / "written-docs.marshal"
+    first = Writer(tmp_path / "docs", record=record)
+    for name in ("same.md", "edited.md", "tampered.md", "gone.md"):
+        first.write(name, f"{name} v1")
+    first.save_record()
+    tampered = tmp_path / "docs" / "tampered.md"
+    tampered.write_text("changed by hand, not by govcat")
+    (tmp_path / "docs" / "gone.md").unlink()
+
+    monkeypatch.setattr(writer_module, "_read_up_to", _never_read)
+    second = Writer(tmp_path / "docs", record=record)
+    second.write("same.md", "same.md v1")  # recorded size, time and hash: untouched
+    second.write("edited.md", "edited.md v2")  # recorded, new hash: rewritten unread
+    # the file no longer matches its record: it is compared by reading it
+    monkeypatch.setattr(writer_module, "_read_up_to", lambda path, limit: b"?")
+    second.write("tampered.md", "tampered.md v1")
+    second.write("gone.md", "gone.md v1")
+    assert sorted(second.changed) == ["edited.md", "gone.md", "tampered.md"]
+    for name, text in [
+        ("same.md", "same.md v1"),
+        ("edited.md", "edited.md v2"),
+        ("tampered.md", "tampered.md v1"),
+        ("gone.md", "gone.md v1"),
+    ]:
+        assert (tmp_path / "docs" / name).read_text() == text
+    second.save_record()
+    third = Writer(tmp_path / "docs", record=record)
+    assert third.known.keys() == {"same.md", "edited.md", "tampered.md", "gone.md"}
+
+
+def test_an_unreadable_record_only_costs_reads(tmp_path: Path) -> None:
+    record = tmp_path / "written.marshal"
+    record.write_bytes(b"not marshal data")
+    writer = Writer(tmp_path / "docs", record=record)
+    assert writer.known == {}
+    writer.write("a.md", "a")
+    assert writer.changed == ["a.md"]
+
+
+def test_a_partial_render_keeps_the_record_of_the_files_it_did_not_write(tmp_path: Path) -> None:
+    record = tmp_path / "written.marshal"
+    full = Writer(tmp_path / "docs", record=record)
+    full.write("a.md", "a")
+    full.write("b.md", "b")
+    full.save_record()
+    partial = Writer(tmp_path / "docs", record=record)
+    partial.write("a.md", "a2")
+    partial.save_record(partial=True)
+    kept = Writer(tmp_path / "docs", record=record).known
+    assert kept.keys() == {"a.md", "b.md"}
+    assert kept["b.md"] == full.entries["b.md"] and kept["a.md"] != full.entries["a.md"]
