@@ -35,6 +35,7 @@ from benchmarks.common import (
     progress,
     row,
     run_python,
+    settle,
     summarise,
     synthetic_project,
 )
@@ -104,10 +105,12 @@ def builds(models: int) -> list[dict[str, Any]]:
     for engine in engines:
         progress(f"rebuild {models:,}: cold build with {engine} (also primes the caches)")
         cold[engine] = summarise([_build(projects[engine], engine)])
+        settle(projects[engine] / "site")
     warm = interleaved(
         {engine: lambda engine=engine: _build(projects[engine], engine) for engine in engines},
         runs=3,
         label=f"rebuild {models:,} warm, nothing changed",
+        before_each=lambda engine: settle(projects[engine] / "site"),
     )
     days = {engine: iter(range(1, 4)) for engine in engines}
     next_day = interleaved(
@@ -119,6 +122,7 @@ def builds(models: int) -> list[dict[str, Any]]:
         },
         runs=3,
         label=f"rebuild {models:,} warm, next day",
+        before_each=lambda engine: settle(projects[engine] / "site"),
     )
     rows = []
     is_large = models >= 10_000

@@ -46,6 +46,7 @@ from benchmarks.common import (
     row,
     run_child,
     run_python,
+    settle,
     synthetic_project,
 )
 
@@ -298,7 +299,9 @@ def measure(models: int, *, runs: int, engines: bool, serve: bool) -> list[dict[
     cases = {"govcat build": lambda: govcat("mkdocs"), "mkdocs floor": bare_mkdocs}
     if engines:
         cases["govcat build --engine zensical"] = lambda: govcat("zensical")
-    results = interleaved(cases, runs=runs, label=f"site {models}")
+    results = interleaved(
+        cases, runs=runs, label=f"site {models}", before_each=lambda _: settle(out / "site")
+    )
     build = results["govcat build"]
     floor_summary = results["mkdocs floor"]
     stage = {

@@ -242,6 +242,15 @@ def interleaved(
     return {name: summarise(found) for name, found in results.items()}
 
 
+def settle(site: Path, limit_s: float = 300.0) -> None:
+    """Wait until the previous sites `govcat build` deletes in the background (beside
+    `site`, see generator.build.discard) are gone: that deletion is not part of a build,
+    and must not slow the next case either."""
+    deadline = time.monotonic() + limit_s
+    while any(site.parent.glob(f".{site.name}.old-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def summarise(measurements: list[Measurement]) -> Summary:
     """Median wall time, largest peak RSS."""
     return Summary(
