@@ -458,7 +458,7 @@ class _SearchIndexer:
         self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        discard(self.folder)  # the pages it indexed: thousands of files
 
 
 def _language(config: dict[str, Any]) -> str:
@@ -500,24 +500,29 @@ def link_static_files(docs_dir: Path, site_dir: Path) -> int:
     """Hard-link the generated data files into the built site (copy across file systems).
 
     Render replaces files by rename, never in place, so a published file keeps its
-    content when the next render changes the generated one.
+    content when the next render changes the generated one. Plain `os` calls, one
+    `makedirs` per folder: at 10,000 models this links ~60,000 files.
     """
     linked = 0
-    for path in sorted(docs_dir.rglob("*")):
-        if not path.is_file():
+    root = str(docs_dir)
+    for folder, subfolders, files in os.walk(root):
+        subfolders.sort()
+        inside = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if inside == "." else inside + "/"
+        names = [name for name in sorted(files) if is_static_data(prefix + name)]
+        if not names:
             continue
-        relative = path.relative_to(docs_dir).as_posix()
-        if not is_static_data(relative):
-            continue
-        target = site_dir / relative
-        if target.exists():  # an engine that ignores draft_docs copied it already
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copy2(path, target)
-        linked += 1
+        target_folder = os.path.join(site_dir, prefix)
+        os.makedirs(target_folder, exist_ok=True)
+        for name in names:
+            source, target = os.path.join(folder, name), os.path.join(target_folder, name)
+            try:
+                os.link(source, target)
+            except FileExistsError:  # an engine that ignores draft_docs copied it already
+                continue
+            except OSError:
+                shutil.copy2(source, target)
+            linked += 1
     return linked
 
 
@@ -552,12 +557,14 @@ def swap_in(new_site: Path, site_dir: Path) -> None:
 
 
 def discard(folder: Path) -> None:
-    """Delete `folder`, a previous site already out of the way, without waiting for it.
+    """Delete `folder` without waiting for it: a previous site already swapped out under
+    its `.<site>.old-*` name, or the search indexer's scratch pages.
 
-    Deleting a site of 10,000 models (tens of thousands of files) takes seconds of
-    system time that nobody needs to wait for: the new site is in place and the old
-    one is unreachable under its `.<site>.old-*` name. A background `rm -rf` deletes it;
-    `sweep_discarded` removes any such folder an interrupted deletion left behind.
+    Deleting a site of 10,000 models (tens of thousands of files) takes seconds that
+    nobody needs to wait for, more so on a file system mounted with `discard`, where
+    freeing a file's blocks is slow (this machine: 0.25 ms to replace a 15 KB file,
+    0.05 ms to write a new one). A background `rm -rf` deletes it; `sweep_discarded`
+    removes any old site an interrupted deletion left behind.
     """
     shell = shutil.which("sh")
     if shell is not None:
