@@ -227,6 +227,25 @@ def test_chart_series_are_compact_columns(scenario) -> None:
     assert "declared-no-data" not in summary.series
 
 
+def test_summarize_leaves_the_garbage_collector_as_it_found_it(scenario) -> None:
+    import gc
+
+    catalog, _, _ = scenario
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    summarize(catalog, as_of=AS_OF)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    gc.freeze()  # someone else's frozen objects stay frozen
+    try:
+        frozen = gc.get_freeze_count()
+        summarize(catalog, as_of=AS_OF)
+        # (objects freed meanwhile leave the frozen generation; thawed, it would be empty)
+        assert not gc.isenabled() and gc.get_freeze_count() > frozen // 2
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
 def test_classify_is_the_same_rule(scenario) -> None:
     catalog, summary, _ = scenario
     for model in summary.models.values():
