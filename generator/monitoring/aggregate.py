@@ -500,37 +500,42 @@ def _read_series(
     def numbers(name: str, dtype: Any) -> Any:
         return np.asarray(_numpy(table.column(name)), dtype=dtype)
 
-    model_id = table.column("model_id").to_pylist()
-    metric = table.column("metric").to_pylist()
-    segment = table.column("segment").to_pylist()
-    thresholds: list[MetricThreshold | None] = [None] * len(model_id)
-    if catalog is not None:
-        checked_by_model = {
-            model_id: (
-                set(checked_segments(card)),
-                card.monitoring.metrics if card.monitoring else {},
-            )
-            for model_id, card in catalog.models.items()
-        }
-        no_card: tuple[set[str], dict[str, MetricThreshold]] = (set(), {})
-        for i, (m, k, g) in enumerate(zip(model_id, metric, segment, strict=True)):
-            segments, metrics = checked_by_model.get(m, no_card)
-            if g in segments:
-                thresholds[i] = metrics.get(k)
-    return _Series(
-        model_id,
-        metric,
-        segment,
+    series = _Series(
+        table.column("model_id").to_pylist(),
+        table.column("metric").to_pylist(),
+        table.column("segment").to_pylist(),
         numbers("key_hash", np.uint64),
         numbers("n", np.int64),
         numbers("first_t", np.int64),
         numbers("last_t", np.int64),
         numbers("latest_value", np.float64),
         table.column("latest_version").to_pylist(),
-        thresholds,
+        [],
         numbers("prior_t", np.int64),
         numbers("prior_value", np.float64),
     )
+    series.thresholds = _thresholds(series, catalog)
+    return series
+
+
+def _thresholds(series: _Series, catalog: Catalog | None) -> list[MetricThreshold | None]:
+    """The card's threshold of each checked series, by series number (None: unchecked)."""
+    thresholds: list[MetricThreshold | None] = [None] * len(series)
+    if catalog is None:
+        return thresholds
+    checked_by_model = {
+        model_id: (
+            set(checked_segments(card)),
+            card.monitoring.metrics if card.monitoring else {},
+        )
+        for model_id, card in catalog.models.items()
+    }
+    no_card: tuple[set[str], dict[str, MetricThreshold]] = (set(), {})
+    for i, (m, k, g) in enumerate(zip(series.model_id, series.metric, series.segment, strict=True)):
+        segments, metrics = checked_by_model.get(m, no_card)
+        if g in segments:
+            thresholds[i] = metrics.get(k)
+    return thresholds
 
 
 def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
@@ -583,25 +588,29 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     # every chart batch reads the same parts' footers (parts never change: named by hash)
     connection.execute("SET parquet_metadata_cache = true")
-    series = _read_series(connection, location, params, catalog)
-    limits = series.limits()
-    portfolio = _Portfolio(models, series, limits, window)
-    metrics: list[MetricHealth] = []
-    stamps: dict[int, dt.datetime | None] = {}
+    series = _read_series(connection, location, params, None)
     # the chart window is read in batches of whole models, so that memory stays bounded;
     # a second cursor reads the next batch in a thread while numpy works on this one
     # (DuckDB and numpy release the GIL)
     batches = _batches(series, window)
-    runs = series.model_runs()
-    run_starts = [first for _, first, _ in runs]
-    # one (metric, segment) tuple per distinct pair, shared by every model's chart series
-    shared: dict[tuple[str, str], tuple[str, str]] = {}
-    keys = [shared.setdefault(key, key) for key in zip(series.metric, series.segment, strict=True)]
     reader = connection.cursor()
     reader.execute("SET TimeZone = 'UTC'")
     reader.execute("SET enable_progress_bar = false")
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(_chart_points, reader, source, series, params, *batches[0])
+        # while the first batch is read
+        series.thresholds = _thresholds(series, catalog)
+        limits = series.limits()
+        portfolio = _Portfolio(models, series, limits, window)
+        metrics: list[MetricHealth] = []
+        stamps: dict[int, dt.datetime | None] = {}
+        runs = series.model_runs()
+        run_starts = [first for _, first, _ in runs]
+        # one (metric, segment) tuple per distinct pair, shared by every model's chart series
+        shared: dict[tuple[str, str], tuple[str, str]] = {}
+        keys = [
+            shared.setdefault(key, key) for key in zip(series.metric, series.segment, strict=True)
+        ]
         for number, (lo, hi) in enumerate(batches):
             points = pending.result()
             if number + 1 < len(batches):
