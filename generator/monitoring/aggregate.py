@@ -371,7 +371,8 @@ def _numpy(column: Any) -> Any:
 
     `to_numpy()` imports pandas (~1.4 s per process, most of a small catalog's
     aggregation); integer and float columns without nulls are read from their
-    buffers instead. Anything else goes through `to_numpy()`.
+    buffers instead (a read-only view when the column is one chunk). Anything else goes
+    through `to_numpy()`.
     """
     import numpy as np
     import pyarrow as pa
@@ -389,7 +390,8 @@ def _numpy(column: Any) -> Any:
     ]
     if not parts:
         return np.empty(0, dtype=dtype)
-    return parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
+    # one chunk: a read-only view of Arrow's buffer (a copy would fault in fresh pages)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _arrow(values: Any) -> Any:
@@ -882,8 +884,11 @@ def _listed(values: Any) -> list[Any]:
     """Numbers as a list of floats, None where NaN."""
     import numpy as np
 
+    missing = np.isnan(values)
+    if not missing.any():
+        return values.tolist()
     listed = values.astype(object)
-    listed[np.isnan(values)] = None
+    listed[missing] = None
     return listed.tolist()
 
 
