@@ -7,19 +7,24 @@ numeric arrays, read in batches of whole models so that memory stays bounded; a
 worker thread reads the next batch while numpy works on the current one).
 
 Where the time goes (1,000 models, 11M rows, 2 cores; `benchmarks.bench_monitoring`,
-a fresh process per run): summarize 0.9 s (0.65-0.75 s when repeated in one process:
-the first run also pays for the heap's fresh pages). DuckDB: the per-series history
-from the parts' series summaries (390,000 rows, ~0.05 s; the GROUP BY over every row,
-without summaries, is ~0.25 s) and the chart window's 5.4M observations, read in six
-batches by a worker thread while the main thread works on the previous one (it still
-waits ~0.05-0.1 s for them). The work after the reads is 0.37-0.41 s of CPU: per batch
-one stable argsort and two gathers (~0.06 s in all), each window's sums by `reduceat`
-over that window's own observations (~0.08 s), the portfolio from the checked series
-only (~0.03 s), and the hand-off objects, 30,000 `MetricHealth` and 90,000
-`WindowStats`: named tuples made by `tuple.__new__` from zipped columns, batch by batch
-so that they are built while DuckDB reads, with the cyclic GC paused (~0.06 s;
-re-enabling the GC scans them once, 0.03-0.05 s). 10,000 models (109M rows): 7.1 s
-(12.1 s without summaries), peak RSS 1.6 GB with the cards loaded.
+a fresh process per run): summarize 0.5-0.6 s, about 0.75 s of CPU, 0.15-0.3 s of it
+in the kernel faulting in fresh pages (~60,000 minor faults). Main thread: connecting
+(~0.03 s), the per-series history from the parts' series summaries (390,000 rows,
+STATS_SQL, ~0.07 s; the GROUP BY over every row, without summaries, is ~0.25 s), then
+the chart window's observations (2.7M in 90 days, 3.4M counting the rows of the
+window's first month before it), read in batches of ~1M by a worker thread (~0.07 s
+of DuckDB and hash lookups per batch) while the main thread works on the previous one
+and, before the first, makes the thresholds and the portfolio's arrays. Per batch:
+one stable argsort and two gathers (`_chart`, ~0.015 s), the windows' sums by
+`reduceat` over each window's own observations (~0.015 s), the portfolio (~0.006 s),
+and the hand-off objects, 7,500 `MetricHealth` and 22,500 `WindowStats`: named tuples
+made by `tuple.__new__` from zipped columns, with the cyclic GC paused (~0.016 s);
+leaving, the objects are promoted to the GC's oldest generation unscanned (a young
+collection over them and the cards cost 0.1 s). The main thread still waits
+0.04-0.1 s for the worker, mostly for the first batch. 10,000 models (109M rows): 5.1 s
+(10.2 s without summaries), peak RSS 1.35 GB with the cards loaded; there the worker's
+reads (~4.2 s for 34M observations, twice the cost per row of 1,000 models) are the
+bottleneck and the main thread waits ~0.7 s for them.
 
 Time is handled as integer microseconds since the epoch (UTC) and days as
 integers since the epoch: comparisons stay cheap and no time-zone database is
