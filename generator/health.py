@@ -6,7 +6,7 @@ lives here too, so the SQL and the Python agree on one definition.
 
 This module imports nothing heavy (no DuckDB, pandas or numpy): chart series are
 kept in stdlib `array.array` columns, 8 bytes per value, so that 10,000 models ×
-180 days stay a few hundred MB at most and no per-point Python object is built.
+90 days stay a few hundred MB at most and no per-point Python object is built.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ class ModelSeries:
     Days without data are simply absent. `to_json()` gives the shape written to
     the site's per-model JSON file::
 
-        {"start": "2026-05-26", "days": 180,
+        {"start": "2026-08-24", "days": 90,
          "series": [{"metric": "auc", "segment": "", "x": [0, 1, 2], "y": [0.81, 0.8, 0.79]}]}
     """
 

@@ -7,19 +7,24 @@ numeric arrays, read in batches of whole models so that memory stays bounded; a
 worker thread reads the next batch while numpy works on the current one).
 
 Where the time goes (1,000 models, 11M rows, 2 cores; `benchmarks.bench_monitoring`,
-a fresh process per run): summarize 0.9 s (0.65-0.75 s when repeated in one process:
-the first run also pays for the heap's fresh pages). DuckDB: the per-series history
-from the parts' series summaries (390,000 rows, ~0.05 s; the GROUP BY over every row,
-without summaries, is ~0.25 s) and the chart window's 5.4M observations, read in six
-batches by a worker thread while the main thread works on the previous one (it still
-waits ~0.05-0.1 s for them). The work after the reads is 0.37-0.41 s of CPU: per batch
-one stable argsort and two gathers (~0.06 s in all), each window's sums by `reduceat`
-over that window's own observations (~0.08 s), the portfolio from the checked series
-only (~0.03 s), and the hand-off objects, 30,000 `MetricHealth` and 90,000
-`WindowStats`: named tuples made by `tuple.__new__` from zipped columns, batch by batch
-so that they are built while DuckDB reads, with the cyclic GC paused (~0.06 s;
-re-enabling the GC scans them once, 0.03-0.05 s). 10,000 models (109M rows): 7.1 s
-(12.1 s without summaries), peak RSS 1.6 GB with the cards loaded.
+a fresh process per run): summarize 0.5-0.6 s, about 0.75 s of CPU, 0.15-0.3 s of it
+in the kernel faulting in fresh pages (~60,000 minor faults). Main thread: connecting
+(~0.03 s), the per-series history from the parts' series summaries (390,000 rows,
+STATS_SQL, ~0.07 s; the GROUP BY over every row, without summaries, is ~0.25 s), then
+the chart window's observations (2.7M in 90 days, 3.4M counting the rows of the
+window's first month before it), read in batches of ~1M by a worker thread (~0.07 s
+of DuckDB and hash lookups per batch) while the main thread works on the previous one
+and, before the first, makes the thresholds and the portfolio's arrays. Per batch:
+one stable argsort and two gathers (`_chart`, ~0.015 s), the windows' sums by
+`reduceat` over each window's own observations (~0.015 s), the portfolio (~0.006 s),
+and the hand-off objects, 7,500 `MetricHealth` and 22,500 `WindowStats`: named tuples
+made by `tuple.__new__` from zipped columns, with the cyclic GC paused (~0.016 s);
+leaving, the objects are promoted to the GC's oldest generation unscanned (a young
+collection over them and the cards cost 0.1 s). The main thread still waits
+0.04-0.1 s for the worker, mostly for the first batch. 10,000 models (109M rows): 5.1 s
+(10.2 s without summaries), peak RSS 1.35 GB with the cards loaded; there the worker's
+reads (~4.2 s for 34M observations, twice the cost per row of 1,000 models) are the
+bottleneck and the main thread waits ~0.7 s for them.
 
 Time is handled as integer microseconds since the epoch (UTC) and days as
 integers since the epoch: comparisons stay cheap and no time-zone database is
@@ -38,20 +43,24 @@ Health rules (one definition, shared with `generator.health.classify`):
   `freshness_days` days before the day; else `warning` if any checked series
   warns; else `ok`.
 
-The same rules, applied with numpy to the daily values of the chart window,
-give the status of every model on each of the last 90 days (the portfolio); the
-as-of day's column is the model's status. `generator.health.classify` is the
+The same rules, applied with numpy to the daily values of the chart window (90
+days) and to each series' last value before it, give the status of every model on
+each of the last 90 days (the portfolio); the as-of day's column is the model's
+status. Several observations of one series at one instant (a version switch) count
+in value order, whatever parts they came from. `generator.health.classify` is the
 per-value rule; a test checks that both agree day by day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -79,12 +88,13 @@ from generator.monitoring.store import (
     resolve_store,
 )
 from generator.schema import MetricThreshold, ModelCard
-from generator.validate import gc_paused
 
 DAY_US = 86_400_000_000
 WINDOWS = (7, 30, 90)
 PORTFOLIO_DAYS = 90
-CHART_DAYS = 180
+CHART_DAYS = 90
+"""Days of the model charts; also the look-back of the 90-day window and the portfolio
+(which additionally reads each series' last value before these days: see `_Window`)."""
 CHART_BATCH_POINTS = 1_000_000
 """Chart-window observations handled at once. Batches this small keep numpy's arrays
 (8 MB each) in memory the allocator reuses from batch to batch: with 4M points, every
@@ -135,6 +145,15 @@ class _Window:
     def portfolio_start_day(self) -> int:
         return self.end_day - PORTFOLIO_DAYS
 
+    @property
+    def read_start_us(self) -> int:
+        """Where the read of observations starts: the first day of the chart window's
+        first month. The rows of that month before the chart's days and, for the months
+        before, their series summaries (STATS_SQL's `prior_*`) give every series' last
+        value before the window, which holds on the portfolio's first days."""
+        start = EPOCH_DATE + dt.timedelta(days=self.chart_start_day)
+        return _day_number(start.replace(day=1)) * DAY_US
+
 
 def source_for(catalog: Catalog) -> tuple[StoreLocation, str | None]:
     """The store of `catalog` and the DuckDB table expression over it (None when empty)."""
@@ -172,7 +191,8 @@ def _models(catalog: Catalog) -> dict[str, list[Any]]:
 #    end — or holds nothing later — and a GROUP BY on the three key strings over
 #    the rest (the current month, or every part of a store without summaries);
 #    its cost follows the number of series, not the years of history kept;
-# 2. the raw observations of the chart window, keyed by a 64-bit hash of the
+# 2. the raw observations of the chart window (from the first day of its month, for the
+#    last value before the window), keyed by a 64-bit hash of the
 #    series key; numpy sorts them once and derives the daily chart points, the
 #    7/30/90-day windows, breaches and the portfolio from the sorted arrays.
 #
@@ -193,10 +213,24 @@ SELECT model_id, metric, segment, count(*)::BIGINT AS n, min(epoch_us(ts)) AS fi
   max(epoch_us(ts)) AS last_us, arg_max(value, {NEWEST}) AS last_value,
   arg_max(hash(model_version), {NEWEST}) AS last_tie,
   arg_max(model_version, {NEWEST}) AS version,
-  max(epoch_us(ts)) FILTER (WHERE model_version IS NOT NULL) AS version_us
+  max(epoch_us(ts)) FILTER (WHERE model_version IS NOT NULL) AS version_us{{prior}}
 FROM {{source}} {{where}}
 GROUP BY model_id, metric, segment
 """
+# The same for the rows before `prior_end` (the month in which the chart window starts):
+# the last value before the chart window, from rows read in full ...
+PRIOR_ROWS = f""",
+  max(epoch_us(ts)) FILTER (WHERE ts < make_timestamptz({{prior_end}}::BIGINT)) AS prior_us,
+  arg_max(value, {NEWEST}) FILTER (WHERE ts < make_timestamptz({{prior_end}}::BIGINT))
+    AS prior_value,
+  arg_max(hash(model_version), {NEWEST})
+    FILTER (WHERE ts < make_timestamptz({{prior_end}}::BIGINT)) AS prior_tie"""
+# ... and from summaries (a summary covers one month: all of it is before, or none)
+PRIOR_SUMMARY = """,
+  CASE WHEN last_us < {prior_end} THEN last_us END AS prior_us,
+  CASE WHEN last_us < {prior_end} THEN last_value END AS prior_value,
+  CASE WHEN last_us < {prior_end} THEN last_tie END AS prior_tie"""
+
 SUMMARY_COLUMNS = (
     "model_id, metric, segment, n, first_us, last_us, last_value, last_tie, version, version_us"
 )
@@ -206,7 +240,10 @@ STATS_SQL = """
 SELECT model_id, metric, segment, hash(model_id, metric, segment) AS key_hash,
   sum(n)::BIGINT AS n, min(first_us) AS first_t, max(last_us) AS last_t,
   arg_max(last_value, (last_us::HUGEINT << 64) + last_tie) AS latest_value,
-  arg_max(version, (version_us::HUGEINT << 64) + hash(version)) AS latest_version
+  arg_max(version, (version_us::HUGEINT << 64) + hash(version)) AS latest_version,
+  coalesce(max(prior_us), ({no_time})::BIGINT) AS prior_t,
+  coalesce(arg_max(prior_value, (prior_us::HUGEINT << 64) + prior_tie), 'NaN'::DOUBLE)
+    AS prior_value
 FROM ({summaries}) AS s
 GROUP BY model_id, metric, segment
 ORDER BY model_id, metric, segment
@@ -214,13 +251,18 @@ ORDER BY model_id, metric, segment
 EMPTY_SUMMARY = (
     "SELECT NULL::VARCHAR AS model_id, NULL::VARCHAR AS metric, NULL::VARCHAR AS segment, "
     "0::BIGINT AS n, 0::BIGINT AS first_us, 0::BIGINT AS last_us, 0::DOUBLE AS last_value, "
-    "0::UBIGINT AS last_tie, NULL::VARCHAR AS version, NULL::BIGINT AS version_us WHERE false"
+    "0::UBIGINT AS last_tie, NULL::VARCHAR AS version, NULL::BIGINT AS version_us, "
+    "NULL::BIGINT AS prior_us, NULL::DOUBLE AS prior_value, NULL::UBIGINT AS prior_tie WHERE false"
 )
+NO_TIME = -(2**62)
+"""`prior_t` of a series without data before the chart window's month."""
+NO_DAY = -(2**40)
+"""The newest day with data of a model without any (stale on every day)."""
 
 CHART_SQL = """
 SELECT hash(model_id, metric, segment) AS key_hash, epoch_us(ts) AS t, value
 FROM {source}
-WHERE ts >= make_timestamptz({chart_start_us}::BIGINT) AND ts < make_timestamptz({end_us}::BIGINT)
+WHERE ts >= make_timestamptz({read_start_us}::BIGINT) AND ts < make_timestamptz({end_us}::BIGINT)
   {models}
 """
 
@@ -228,12 +270,12 @@ WHERE ts >= make_timestamptz({chart_start_us}::BIGINT) AND ts < make_timestamptz
 CHART_BY_KEY_SQL = """
 SELECT k.series_no AS series_no, epoch_us(o.ts) AS t, o.value
 FROM {source} AS o JOIN series_keys AS k USING (model_id, metric, segment)
-WHERE o.ts >= make_timestamptz({chart_start_us}::BIGINT)
+WHERE o.ts >= make_timestamptz({read_start_us}::BIGINT)
   AND o.ts < make_timestamptz({end_us}::BIGINT)
   {models}
 """
 
-# The whole history of the few series that breach through the entire chart window.
+# The whole history of the few series that breach in every row read for the chart.
 HISTORY_SQL = """
 SELECT k.series_no, epoch_us(o.ts) AS t, o.value
 FROM {source} AS o JOIN long_breaches AS k USING (model_id, metric, segment)
@@ -246,17 +288,23 @@ WHERE o.model_id IN ({model_list}) AND o.ts < make_timestamptz({end_us}::BIGINT)
 
 @dataclass
 class _Chart:
-    """Observations of the chart window of series lo..hi-1, sorted by (series, time), and
-    their daily last values. Series `lo + i` owns `[bounds[i], bounds[i + 1])` of the
-    observations and `[daily_bounds[i], daily_bounds[i + 1])` of the daily values."""
+    """Observations of series lo..hi-1 from the read start (`_Window.read_start_us`),
+    sorted by (series, time), and their daily last values. Series `lo + i` owns
+    `[bounds[i], bounds[i + 1])` of the observations and `[daily_bounds[i],
+    daily_bounds[i + 1])` of the daily values; `shown_*` are the daily values of the
+    chart window's days only (offsets 0 to CHART_DAYS - 1)."""
 
     t: Any
     value: Any
     bounds: Any
     daily_offset: Any
-    """Day of each daily value, counted from the chart window's first day."""
+    """Day of each daily value, counted from the chart window's first day (negative:
+    before it)."""
     daily_value: Any
     daily_bounds: Any
+    shown_offset: Any
+    shown_value: Any
+    shown_bounds: Any
     lo: int
     hi: int
 
@@ -279,6 +327,10 @@ class _Series:
     latest_value: Any
     latest_version: list[str | None]
     thresholds: list[MetricThreshold | None]
+    prior_t: Any
+    """Time of the last observation before the chart window's month (NO_TIME: none)."""
+    prior_value: Any
+    """Its value (NaN: none)."""
 
     def __len__(self) -> int:
         return len(self.model_id)
@@ -324,7 +376,8 @@ def _numpy(column: Any) -> Any:
 
     `to_numpy()` imports pandas (~1.4 s per process, most of a small catalog's
     aggregation); integer and float columns without nulls are read from their
-    buffers instead. Anything else goes through `to_numpy()`.
+    buffers instead (a read-only view when the column is one chunk). Anything else goes
+    through `to_numpy()`.
     """
     import numpy as np
     import pyarrow as pa
@@ -342,7 +395,8 @@ def _numpy(column: Any) -> Any:
     ]
     if not parts:
         return np.empty(0, dtype=dtype)
-    return parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
+    # one chunk: a read-only view of Arrow's buffer (a copy would fault in fresh pages)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _arrow(values: Any) -> Any:
@@ -364,7 +418,9 @@ def series_summary(part: Path | Any) -> bytes:
     else:
         connection.register("part_rows", part)
         source = "part_rows"
-    sql = SERIES_SQL.format(source=source, where="") + "ORDER BY model_id, metric, segment"
+    sql = (
+        SERIES_SQL.format(source=source, where="", prior="") + "ORDER BY model_id, metric, segment"
+    )
     summary = connection.sql(sql).to_arrow_table()
     connection.close()
     return fixed_parquet_bytes(summary.cast(summary_schema()))
@@ -401,9 +457,12 @@ def _month_bounds(part: str) -> tuple[int, int]:
     return (start - EPOCH) // MICROSECOND, (following - EPOCH) // MICROSECOND
 
 
-def _summaries_sql(location: StoreLocation, end_us: int, connection: Any) -> str:
+def _summaries_sql(
+    location: StoreLocation, end_us: int, connection: Any, prior_end_us: int = 0
+) -> str:
     """STATS_SQL's input: per part up to `end_us`, its summary when it has one and holds
-    nothing later, else the part's rows aggregated (SERIES_SQL)."""
+    nothing later, else the part's rows aggregated (SERIES_SQL); with each series' last
+    observation before `prior_end_us` (the `prior_*` columns, NULL when none)."""
     if location.is_remote:
         parts = remote_summarized_parts(connection, location.url or "")
     else:
@@ -427,10 +486,12 @@ def _summaries_sql(location: StoreLocation, end_us: int, connection: Any) -> str
     selects = []
     if summaries:
         listed = ", ".join(_quoted(path) for path in summaries)
-        selects.append(f"SELECT {SUMMARY_COLUMNS} FROM read_parquet([{listed}])")
+        prior = PRIOR_SUMMARY.format(prior_end=prior_end_us)
+        selects.append(f"SELECT {SUMMARY_COLUMNS}{prior} FROM read_parquet([{listed}])")
     if raw:
         before_end = f"WHERE ts < make_timestamptz({end_us}::BIGINT)"
-        selects.append(SERIES_SQL.format(source=parquet_source(raw), where=before_end))
+        prior = PRIOR_ROWS.format(prior_end=prior_end_us)
+        selects.append(SERIES_SQL.format(source=parquet_source(raw), where=before_end, prior=prior))
     return " UNION ALL ".join(selects) or EMPTY_SUMMARY
 
 
@@ -440,49 +501,78 @@ def _read_series(
     """Run STATS_SQL; thresholds from the cards of `catalog` (None: none)."""
     import numpy as np
 
-    summaries = _summaries_sql(location, params["end_us"], connection)
-    table = connection.sql(STATS_SQL.format(summaries=summaries)).to_arrow_table()
+    summaries = _summaries_sql(location, params["end_us"], connection, params["read_start_us"])
+    table = connection.sql(STATS_SQL.format(summaries=summaries, no_time=NO_TIME)).to_arrow_table()
 
     def numbers(name: str, dtype: Any) -> Any:
         return np.asarray(_numpy(table.column(name)), dtype=dtype)
 
-    model_id = table.column("model_id").to_pylist()
-    metric = table.column("metric").to_pylist()
-    segment = table.column("segment").to_pylist()
-    thresholds: list[MetricThreshold | None] = [None] * len(model_id)
-    if catalog is not None:
-        checked_by_model = {
-            model_id: (
-                set(checked_segments(card)),
-                card.monitoring.metrics if card.monitoring else {},
-            )
-            for model_id, card in catalog.models.items()
-        }
-        no_card: tuple[set[str], dict[str, MetricThreshold]] = (set(), {})
-        for i, (m, k, g) in enumerate(zip(model_id, metric, segment, strict=True)):
-            segments, metrics = checked_by_model.get(m, no_card)
-            if g in segments:
-                thresholds[i] = metrics.get(k)
-    return _Series(
-        model_id,
-        metric,
-        segment,
+    series = _Series(
+        table.column("model_id").to_pylist(),
+        table.column("metric").to_pylist(),
+        table.column("segment").to_pylist(),
         numbers("key_hash", np.uint64),
         numbers("n", np.int64),
         numbers("first_t", np.int64),
         numbers("last_t", np.int64),
         numbers("latest_value", np.float64),
         table.column("latest_version").to_pylist(),
-        thresholds,
+        [],
+        numbers("prior_t", np.int64),
+        numbers("prior_value", np.float64),
     )
+    series.thresholds = _thresholds(series, catalog)
+    return series
+
+
+def _thresholds(series: _Series, catalog: Catalog | None) -> list[MetricThreshold | None]:
+    """The card's threshold of each checked series, by series number (None: unchecked)."""
+    thresholds: list[MetricThreshold | None] = [None] * len(series)
+    if catalog is None:
+        return thresholds
+    checked_by_model = {
+        model_id: (
+            set(checked_segments(card)),
+            card.monitoring.metrics if card.monitoring else {},
+        )
+        for model_id, card in catalog.models.items()
+    }
+    no_card: tuple[set[str], dict[str, MetricThreshold]] = (set(), {})
+    for i, (m, k, g) in enumerate(zip(series.model_id, series.metric, series.segment, strict=True)):
+        segments, metrics = checked_by_model.get(m, no_card)
+        if g in segments:
+            thresholds[i] = metrics.get(k)
+    return thresholds
 
 
 def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
     """Health of every model of `catalog` as of the end of `as_of` (default: today, UTC)."""
-    # the cyclic GC would rescan every loaded card again and again while the hundred
-    # thousand small result objects are made (2-4x slower); they hold no cycles
-    with gc_paused():
+    with _collector_paused():
         return _summarize(catalog, as_of or dt.datetime.now(dt.UTC).date())
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic GC, and promote what was made meanwhile to its oldest generation.
+
+    Running, the GC would rescan every loaded card again and again while the hundred
+    thousand small result objects are made (2-4x slower). Re-enabled, its first young
+    collection would still scan all of them and the cards once more (0.1 s at 1,000
+    models: gen0 and gen1 hold ~250,000 objects by then); they hold no cycles, so
+    `freeze` + `unfreeze` moves them to the oldest generation unscanned instead (two list
+    splices), where the next full collection finds them like any long-lived object.
+    Skipped when something else froze objects (`unfreeze` would thaw them too).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
@@ -490,7 +580,11 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     location, source = source_for(catalog)
     summary = MonitoringSummary(as_of=as_of, store=str(location))
     models = _models(catalog)
-    params = {"end_us": window.end_us, "chart_start_us": window.chart_start_day * DAY_US}
+    params = {
+        "end_us": window.end_us,
+        "read_start_us": window.read_start_us,
+        "chart_start_us": window.chart_start_day * DAY_US,
+    }
     if source is None:
         source = (
             "(SELECT NULL::VARCHAR AS model_id, NULL::VARCHAR AS model_version, "
@@ -501,25 +595,29 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     # every chart batch reads the same parts' footers (parts never change: named by hash)
     connection.execute("SET parquet_metadata_cache = true")
-    series = _read_series(connection, location, params, catalog)
-    limits = series.limits()
-    portfolio = _Portfolio(models, series, limits, window)
-    metrics: list[MetricHealth] = []
-    stamps: dict[int, dt.datetime | None] = {}
+    series = _read_series(connection, location, params, None)
     # the chart window is read in batches of whole models, so that memory stays bounded;
     # a second cursor reads the next batch in a thread while numpy works on this one
     # (DuckDB and numpy release the GIL)
     batches = _batches(series, window)
-    runs = series.model_runs()
-    run_starts = [first for _, first, _ in runs]
-    # one (metric, segment) tuple per distinct pair, shared by every model's chart series
-    shared: dict[tuple[str, str], tuple[str, str]] = {}
-    keys = [shared.setdefault(key, key) for key in zip(series.metric, series.segment, strict=True)]
     reader = connection.cursor()
     reader.execute("SET TimeZone = 'UTC'")
     reader.execute("SET enable_progress_bar = false")
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(_chart_points, reader, source, series, params, *batches[0])
+        # while the first batch is read
+        series.thresholds = _thresholds(series, catalog)
+        limits = series.limits()
+        portfolio = _Portfolio(models, series, limits, window)
+        metrics: list[MetricHealth] = []
+        stamps: dict[int, dt.datetime | None] = {}
+        runs = series.model_runs()
+        run_starts = [first for _, first, _ in runs]
+        # one (metric, segment) tuple per distinct pair, shared by every model's chart series
+        shared: dict[tuple[str, str], tuple[str, str]] = {}
+        keys = [
+            shared.setdefault(key, key) for key in zip(series.metric, series.segment, strict=True)
+        ]
         for number, (lo, hi) in enumerate(batches):
             points = pending.result()
             if number + 1 < len(batches):
@@ -638,7 +736,7 @@ def _batches(series: _Series, window: _Window) -> list[tuple[int, int]]:
     """Ranges of series numbers, cut between models, of about CHART_BATCH_POINTS points each."""
     import numpy as np
 
-    chart_start = window.chart_start_day * DAY_US
+    chart_start = window.read_start_us
     span = np.maximum(1, series.last_t - series.first_t)
     inside = np.maximum(0, series.last_t - np.maximum(series.first_t, chart_start))
     points = (series.n * np.minimum(1.0, (inside + 1) / span)).tolist()
@@ -721,14 +819,15 @@ def _chart(points: tuple[Any, Any, Any], params: dict[str, int], lo: int, hi: in
     value = np.asarray(value, dtype=np.float64)
     bounds = np.zeros(hi - lo + 1, dtype=np.int64)
     np.cumsum(np.bincount(series_no, minlength=hi)[lo:], out=bounds[1:])
-    # one int64 sort key: series number above milliseconds since the window start (below
-    # 2**34 for 180 days)
-    sort_key = (series_no << 34) | ((t - params["chart_start_us"]) // 1000)
+    # one int64 sort key: series number above milliseconds since the read start (below
+    # 2**34: 198 days)
+    sort_key = (series_no << 34) | ((t - params["read_start_us"]) // 1000)
     del series_no
     sort = np.argsort(sort_key, kind="stable")
     del sort_key
     t, value = np.take(t, sort), np.take(value, sort)
     del sort
+    _settle_ties(t, value, bounds)
     offset = t // DAY_US - params["chart_start_us"] // DAY_US
     # the last observation of each day: where the day or the series changes
     last_of_day = np.ones(len(t), dtype=bool)
@@ -738,10 +837,43 @@ def _chart(points: tuple[Any, Any, Any], params: dict[str, int], lo: int, hi: in
     if last_of_day.all():  # one observation a day: the daily values are the observations
         daily = offset, value, bounds
     else:
-        kept = np.zeros(len(t) + 1, dtype=np.int64)
-        np.cumsum(last_of_day, out=kept[1:])
-        daily = offset[last_of_day], value[last_of_day], kept[bounds]
-    return _Chart(t, value, bounds, *daily, lo, hi)
+        daily = _kept(last_of_day, offset, value, bounds)
+    shown = daily[0] >= 0
+    if shown.all():
+        return _Chart(t, value, bounds, *daily, *daily, lo, hi)
+    return _Chart(t, value, bounds, *daily, *_kept(shown, *daily), lo, hi)
+
+
+def _settle_ties(t: Any, value: Any, bounds: Any) -> None:
+    """Order, in place, the observations of a series that the millisecond sort key left
+    in arrival order: those within one millisecond by time, and several at one instant (a
+    version switch) by value, so that nothing depends on how rows are split into parts."""
+    import numpy as np
+
+    if len(t) < 2:
+        return
+    unsorted = t[1:] <= t[:-1]
+    unsorted[bounds[1:-1][(bounds[1:-1] > 0) & (bounds[1:-1] < len(t))] - 1] = False
+    if not unsorted.any():
+        return
+    # the runs of one series and one millisecond that hold an unsorted pair
+    millisecond = t // 1000
+    run_start = np.ones(len(t), dtype=bool)
+    run_start[1:] = millisecond[1:] != millisecond[:-1]
+    run_start[bounds[:-1][bounds[:-1] < len(t)]] = True
+    run = np.cumsum(run_start)
+    rows = np.flatnonzero(np.isin(run, run[np.flatnonzero(unsorted)]))
+    order = rows[np.lexsort((value[rows], t[rows], run[rows]))]
+    t[rows], value[rows] = t[order], value[order]
+
+
+def _kept(mask: Any, offset: Any, value: Any, bounds: Any) -> tuple[Any, Any, Any]:
+    """The elements of `offset` and `value` where `mask` holds, with the runs' new bounds."""
+    import numpy as np
+
+    kept = np.zeros(len(mask) + 1, dtype=np.int64)
+    np.cumsum(mask, out=kept[1:])
+    return offset[mask], value[mask], kept[bounds]
 
 
 def _ranges(starts: Any, lengths: Any) -> Any:
@@ -757,8 +889,11 @@ def _listed(values: Any) -> list[Any]:
     """Numbers as a list of floats, None where NaN."""
     import numpy as np
 
+    missing = np.isnan(values)
+    if not missing.any():
+        return values.tolist()
     listed = values.astype(object)
-    listed[np.isnan(values)] = None
+    listed[missing] = None
     return listed.tolist()
 
 
@@ -871,7 +1006,7 @@ def _breach_since(
         first_t = int(series.first_t[series_no])
         start, end = int(chart.bounds[series_no - lo]), int(chart.bounds[series_no - lo + 1])
         since = _run_start(chart.t[start:end], chart.value[start:end], threshold)
-        if since is None and first_t < params["chart_start_us"]:
+        if since is None and first_t < params["read_start_us"]:
             long_runs[series_no] = threshold
         else:
             result[series_no] = since if since is not None else first_t
@@ -893,7 +1028,7 @@ def _breach_since(
             HISTORY_SQL.format(source=source, model_list=model_list, **params)
         ).fetchnumpy()
         numbers_found = np.asarray(history["series_no"], dtype=np.int64)
-        order = np.lexsort((history["t"], numbers_found))
+        order = np.lexsort((history["value"], history["t"], numbers_found))  # as _settle_ties
         t, value, numbers_found = history["t"][order], history["value"][order], numbers_found[order]
         for number in numbers:
             start, end = np.searchsorted(numbers_found, [number, number + 1])
@@ -923,9 +1058,9 @@ def _series(
     import numpy as np
 
     lo, hi = chart.lo, chart.hi
-    bounds = chart.daily_bounds
+    bounds = chart.shown_bounds
     present = bounds[1:] > bounds[:-1]
-    day_index = chart.daily_offset.astype(np.uint16)
+    day_index = chart.shown_offset.astype(np.uint16)
     start = EPOCH_DATE + dt.timedelta(days=window.chart_start_day)
     for model_id, first, end in runs:
         if first >= hi:
@@ -950,7 +1085,7 @@ def _series(
                 keys=model_keys,
                 offsets=array("q", (offsets - low).tobytes()),
                 day_index=array("H", day_index[low:high].tobytes()),
-                values=array("d", chart.daily_value[low:high].tobytes()),
+                values=array("d", chart.shown_value[low:high].tobytes()),
             ),
         )
 
@@ -958,10 +1093,13 @@ def _series(
 class _Portfolio:
     """Status of every model on each of the last 90 days (the rules of the module docstring).
 
-    Each checked series' daily last value holds until its next one; a models ×
-    days count per level (breach, warning) marks the days a model has a series at
-    that level, and a models × chart-days matrix the days it has any data. Chart
-    batches are added one by one; `finish` applies the rules.
+    Each checked series' daily last value holds until its next one, and its last value
+    before the chart window (from the rows read before it, else from STATS_SQL's
+    `prior_*`) until its first one in the window; a models × days count per level
+    (breach, warning) marks the days a model has a series at that level; a models ×
+    chart-days matrix the days it has any data, and `newest_before` each model's last
+    day with data before the window. Chart batches are added one by one; `finish`
+    applies the rules.
     """
 
     def __init__(
@@ -985,6 +1123,11 @@ class _Portfolio:
         )
         known = self.series_model >= 0
         np.minimum.at(self.first_day, self.series_model[known], series.first_t[known] // DAY_US)
+        self.newest_before = np.full(n_models, NO_DAY, np.int64)
+        prior = known & (series.prior_t != NO_TIME)
+        np.maximum.at(self.newest_before, self.series_model[prior], series.prior_t[prior] // DAY_US)
+        self.has_prior = prior
+        self.prior_value = series.prior_value
         self.limits = limits
         self.width = PORTFOLIO_DAYS + 1
         self.diff = {bar: np.zeros(n_models * self.width, np.int64) for bar in (4, 2)}
@@ -994,46 +1137,63 @@ class _Portfolio:
         """Count one batch of daily values."""
         import numpy as np
 
-        offset = chart.daily_offset
-        if not len(offset):
-            return
         lo, hi = chart.lo, chart.hi
+        if lo == hi:
+            return
         checked, t_min, t_max, warn_below, warn_above = self.limits
         model = self.series_model[lo:hi]
-        count = np.diff(chart.daily_bounds)
-        cells = np.repeat(model * CHART_DAYS, count) + offset
-        if (model < 0).any():  # data of a deleted card
-            cells = cells[np.repeat(model >= 0, count)]
+        known = model >= 0  # else data of a deleted card
+        shown_count = np.diff(chart.shown_bounds)
+        cells = np.repeat(model * CHART_DAYS, shown_count) + chart.shown_offset
+        if not known.all():
+            cells = cells[np.repeat(known, shown_count)]
         self.has_data.reshape(-1)[cells] = True
         del cells
+        count = np.diff(chart.daily_bounds)
+        # daily values before the window: the last one is each series' newest day before it
+        before = count - shown_count
+        last_before = np.flatnonzero(known & (before > 0))
+        days_before = chart.daily_offset[chart.daily_bounds[last_before] + before[last_before] - 1]
+        np.maximum.at(
+            self.newest_before, model[last_before], days_before + self.window.chart_start_day
+        )
         # a checked value holds from its day until the next value of its series (the as-of
         # day's end for the last one); clipped to the portfolio's days, the intervals of
-        # values before them are empty
-        counted = np.flatnonzero(checked[lo:hi] & (model >= 0) & (count > 0))
-        if not len(counted):
-            return
-        count, model, series = count[counted], model[counted], counted + lo
-        chosen = _ranges(chart.daily_bounds[counted], count)
+        # values before them are empty, but for the last one before the window
+        skipped = np.maximum(before - 1, 0)
+        count = count - skipped
+        counted = np.flatnonzero(checked[lo:hi] & known & (count > 0))
+        count, series = count[counted], counted + lo
+        chosen = _ranges(chart.daily_bounds[counted] + skipped[counted], count)
         end = np.cumsum(count)
-        day = offset[chosen]
+        day = chart.daily_offset[chosen]
         v = chart.daily_value[chosen]
         next_day = np.empty_like(day)
         next_day[:-1] = day[1:]
         next_day[end - 1] = CHART_DAYS
+        series = np.repeat(series, count)
+        # a series without rows read before the window: its last value before the window's
+        # month holds until its first value read (or to the end)
+        prior = np.flatnonzero(self.has_prior[lo:hi] & checked[lo:hi] & (before == 0))
+        if len(prior):
+            first_read = np.full(len(prior), CHART_DAYS, np.int64)
+            read = np.diff(chart.daily_bounds)[prior] > 0
+            first_read[read] = chart.daily_offset[chart.daily_bounds[prior[read]]]
+            day = np.concatenate([day, np.full(len(prior), -1, np.int64)])
+            next_day = np.concatenate([next_day, first_read])
+            v = np.concatenate([v, self.prior_value[prior + lo]])
+            series = np.concatenate([series, prior + lo])
+        if not len(series):
+            return
         start = PORTFOLIO_DAYS - CHART_DAYS
         covers_from = np.minimum(np.maximum(day + start, 0), PORTFOLIO_DAYS)
         covers_to = np.minimum(np.maximum(next_day + start, 0), PORTFOLIO_DAYS)
         severity = np.where(
-            (v < np.repeat(t_min[series], count)) | (v > np.repeat(t_max[series], count)),
+            (v < t_min[series]) | (v > t_max[series]),
             4,
-            np.where(
-                (v < np.repeat(warn_below[series], count))
-                | (v > np.repeat(warn_above[series], count)),
-                2,
-                0,
-            ),
+            np.where((v < warn_below[series]) | (v > warn_above[series]), 2, 0),
         )
-        model = np.repeat(model, count)
+        model = self.series_model[series]
         # a batch holds whole models: count into the rows of its models only
         first = int(model.min()) * self.width
         size = (int(model.max()) + 1) * self.width - first
@@ -1053,11 +1213,11 @@ class _Portfolio:
             bar: np.cumsum(diff.reshape(n_models, self.width), axis=1)[:, :days] > 0
             for bar, diff in self.diff.items()
         }
-        newest = np.maximum.accumulate(np.where(self.has_data, np.arange(CHART_DAYS), -1), axis=1)[
-            :, CHART_DAYS - days :
-        ]
+        chart_days = np.arange(window.chart_start_day, window.end_day)
+        newest_day = np.maximum.accumulate(
+            np.where(self.has_data, chart_days, self.newest_before[:, None]), axis=1
+        )[:, CHART_DAYS - days :]
         day_numbers = np.arange(window.portfolio_start_day, window.end_day)
-        newest_day = np.where(newest >= 0, newest + window.chart_start_day, np.iinfo(np.int32).min)
         stale = (day_numbers[None, :] - newest_day) > self.freshness[:, None]
         no_data = self.first_day[:, None] > day_numbers[None, :]
         codes = np.where(

@@ -214,17 +214,36 @@ def test_chart_series_are_compact_columns(scenario) -> None:
         ("approval_ratio", "age<25"),
         ("approval_ratio", "region=EU"),
     )
-    assert series.start == AS_OF - dt.timedelta(days=179)
-    assert series.days == 180
+    assert series.start == AS_OF - dt.timedelta(days=89)
+    assert series.days == 90
     assert series.values.typecode == "d" and series.day_index.typecode == "H"
     points = series.get("approval_ratio", "age<25")
-    assert len(points) == 180
+    assert len(points) == 90
     assert points[-1] == (AS_OF, pytest.approx(0.75))
     data = summary.series["healthy"].to_json()
     (auc,) = data["series"]
-    assert auc["x"][-1] == 179 and auc["y"][-1] == 0.88  # the day's last observation
-    assert len(auc["x"]) == len(set(auc["x"])) == 180
+    assert auc["x"][-1] == 89 and auc["y"][-1] == 0.88  # the day's last observation
+    assert len(auc["x"]) == len(set(auc["x"])) == 90
     assert "declared-no-data" not in summary.series
+
+
+def test_summarize_leaves_the_garbage_collector_as_it_found_it(scenario) -> None:
+    import gc
+
+    catalog, _, _ = scenario
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    summarize(catalog, as_of=AS_OF)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    gc.freeze()  # someone else's frozen objects stay frozen
+    try:
+        frozen = gc.get_freeze_count()
+        summarize(catalog, as_of=AS_OF)
+        # (objects freed meanwhile leave the frozen generation; thawed, it would be empty)
+        assert not gc.isenabled() and gc.get_freeze_count() > frozen // 2
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_classify_is_the_same_rule(scenario) -> None:
@@ -254,7 +273,7 @@ def test_batches_and_the_hash_collision_fallback_give_the_same_summary(
 
     catalog, summary, _ = scenario
     expected = _comparable(summary)
-    monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", 150)  # a batch per model or two
+    monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", 80)  # a batch per model or two
     assert len(aggregate._batches(*_series_and_window(catalog))) > 3
     assert _comparable(summarize(catalog, as_of=AS_OF)) == expected
     # every series key hashing alike forces the exact join on the key strings
@@ -348,18 +367,18 @@ def test_a_remote_store_is_listed_with_its_summaries(scenario, tmp_path) -> None
         Path(part).relative_to(local.path) for part, _ in local_parts
     ]
     assert [Path(part).parent.name for part, summary in listed if summary is None] == ["month=10"]
-    end_us = aggregate._Window(dt.date(2026, 10, 31)).end_us
+    window = aggregate._Window(dt.date(2026, 10, 31))
+    end_us, prior_end = window.end_us, window.read_start_us
     remote = StoreLocation("s3://bank/monitoring", url=str(bucket))
-    sql = aggregate._summaries_sql(remote, end_us, connection)
+    sql = aggregate._summaries_sql(remote, end_us, connection, prior_end)
     assert sorted(Path(name).parent.name for name in re.findall(r"'([^']*part-[^']*)'", sql)) == [
         "month=10"
     ]
     stats = aggregate.STATS_SQL.format
+    local_sql = aggregate._summaries_sql(local, end_us, connection, prior_end)
     assert (
-        connection.sql(stats(summaries=sql)).fetchall()
-        == connection.sql(
-            stats(summaries=aggregate._summaries_sql(local, end_us, connection))
-        ).fetchall()
+        connection.sql(stats(summaries=sql, no_time=aggregate.NO_TIME)).fetchall()
+        == connection.sql(stats(summaries=local_sql, no_time=aggregate.NO_TIME)).fetchall()
     )
 
 
@@ -369,7 +388,7 @@ def _series_and_window(catalog):
     location, _ = aggregate.source_for(catalog)
     window = aggregate._Window(AS_OF)
     connection = aggregate.duckdb_connect(location)
-    params = {"end_us": window.end_us, "chart_start_us": 0}
+    params = {"end_us": window.end_us, "read_start_us": window.read_start_us}
     return aggregate._read_series(connection, location, params, None), window
 
 
@@ -464,11 +483,52 @@ def test_series_outside_the_chart_window_and_an_old_breach_that_still_holds(
     ] * 3
     assert [w.count for w in metrics[("psi", "")].windows] == [0, 0, 0]
     chart = summary.series["partial"]
-    assert chart.keys == (("auc", ""), ("auc", "age<25"))
-    assert chart.get("auc", "age<25") == [(AS_OF - dt.timedelta(days=150), 0.70)]
+    assert chart.keys == (("auc", ""),)  # nothing of age<25 within the chart's 90 days
     assert len(chart.get("auc")) == 10
     # the breach from 150 days ago holds on every day of the portfolio
     assert all(counts[HealthStatus.breach] == 1 for _, counts in summary.portfolio)
+
+
+def test_values_and_data_from_before_the_chart_window_count_on_the_portfolio_days(
+    make_catalog, tmp_path
+) -> None:
+    """The portfolio is exact on its first days: a checked value from before the chart's
+    90 days (read from the rows of the window's first month, or from the summaries of the
+    months before) holds until the series' next value, and a model's last data before the
+    window counts for staleness however long its freshness is."""
+    from tests.conftest import write_card
+
+    root = make_catalog()
+    for model_id in ("month-before", "long-before"):
+        write_card(root, "models", _card(model_id, AUC, freshness=300))
+    rows = [
+        # 95 days before the as-of day: in the chart window's first month (August)
+        ["month-before", "1.0.0", _day(96), "auc", "", 0.85],
+        ["month-before", "1.0.0", _day(95), "auc", "", 0.79],  # warning
+        ["month-before", "1.0.0", _day(20), "auc", "", 0.75],  # breach from then on
+        # 250 days before: months before the chart window
+        ["long-before", "1.0.0", _day(250), "auc", "", 0.70],  # breach
+        ["long-before", "1.0.0", _day(10), "auc", "", 0.85],  # fine from then on
+    ]
+    ingest(load(root), [write_csv(tmp_path / "e.csv", rows)], IngestOptions())
+    summary = summarize(load(root), as_of=AS_OF)
+    warning, breach, ok = HealthStatus.warning, HealthStatus.breach, HealthStatus.ok
+    first = AS_OF - dt.timedelta(days=89)
+    by_day = dict(summary.portfolio)
+    # the first portfolio day: month-before warns (95 days ago), long-before breaches
+    assert by_day[first][warning] == 1 and by_day[first][breach] == 1
+    for offset in range(90):
+        counts = by_day[AS_OF - dt.timedelta(days=offset)]
+        expected = {warning: 0, breach: 0, ok: 0}
+        expected[breach if offset <= 20 else warning] += 1  # month-before
+        expected[ok if offset <= 10 else breach] += 1  # long-before
+        assert {level: counts[level] for level in expected} == expected, offset
+        assert counts[HealthStatus.stale] == 0  # freshness 300 days
+    # a summary as of one of those days (another chart window) finds the same statuses
+    for offset in (89, 21, 20):
+        day = AS_OF - dt.timedelta(days=offset)
+        assert summarize(load(root), as_of=day).counts() == by_day[day]
+    assert summary.series["month-before"].get("auc") == [(AS_OF - dt.timedelta(days=20), 0.75)]
 
 
 def test_the_summary_does_not_depend_on_how_rows_are_split_into_parts(
