@@ -65,12 +65,24 @@ class ValidationResult:
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC: it rescans every loaded card and makes loading ~2-5x slower."""
+    """Pause the cyclic GC, and promote what was made meanwhile to its oldest generation.
+
+    Running, the GC would rescan every loaded card again and again while thousands of
+    small objects are made (loading and aggregating 2-5x slower). Re-enabled, its
+    first young collection would still scan all of them once more (0.1 s at 1,000
+    models after the aggregation: ~250,000 objects); `freeze` + `unfreeze` moves them
+    to the oldest generation unscanned instead (two list splices), where the next full
+    collection finds them like any long-lived object. Skipped when something else froze
+    objects (`unfreeze` would thaw them too).
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 

@@ -54,13 +54,11 @@ per-value rule; a test checks that both agree day by day.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -88,6 +86,7 @@ from generator.monitoring.store import (
     resolve_store,
 )
 from generator.schema import MetricThreshold, ModelCard
+from generator.validate import gc_paused
 
 DAY_US = 86_400_000_000
 WINDOWS = (7, 30, 90)
@@ -547,32 +546,8 @@ def _thresholds(series: _Series, catalog: Catalog | None) -> list[MetricThreshol
 
 def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
     """Health of every model of `catalog` as of the end of `as_of` (default: today, UTC)."""
-    with _collector_paused():
+    with gc_paused():
         return _summarize(catalog, as_of or dt.datetime.now(dt.UTC).date())
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic GC, and promote what was made meanwhile to its oldest generation.
-
-    Running, the GC would rescan every loaded card again and again while the hundred
-    thousand small result objects are made (2-4x slower). Re-enabled, its first young
-    collection would still scan all of them and the cards once more (0.1 s at 1,000
-    models: gen0 and gen1 hold ~250,000 objects by then); they hold no cycles, so
-    `freeze` + `unfreeze` moves them to the oldest generation unscanned instead (two list
-    splices), where the next full collection finds them like any long-lived object.
-    Skipped when something else froze objects (`unfreeze` would thaw them too).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        if was_enabled:
-            gc.enable()
 
 
 def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
