@@ -161,7 +161,8 @@ class Writer:
         self.write(relative, text + "\n")
 
     def state(self) -> WriterState:
-        """What this writer wrote (digests, changed paths): sent from a worker to the parent."""
+        """What this writer wrote (digests, changed paths, record entries): sent from a worker
+        to the parent."""
         return self.digests, self.changed, self.entries
 
     def merge(self, state: WriterState) -> None:
