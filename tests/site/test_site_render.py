@@ -149,8 +149,20 @@ def test_health_and_series_reach_the_model_page(minimal_catalog: Path, tmp_path:
     stub = (tmp_path / "docs/models/credit-default-scorer.md").read_text()
     page = frontmatter.read(stub)["body"]
     assert "gc-health--breach" in page and "auc below min" in page
+    assert "stale after 2 days without data" in page
     home = frontmatter.read((tmp_path / "docs/index.md").read_text())["body"]
     assert 'data-kpi="Breaches"><span class="gc-kpi__value">1<' in home
+
+
+def test_a_one_day_freshness_reads_in_the_singular(make_catalog, tmp_path: Path) -> None:
+    from tests.conftest import load_minimal_card
+
+    card = load_minimal_card("models", "credit-default-scorer")
+    card["monitoring"]["freshness_days"] = 1
+    out = tmp_path / "out"
+    _render(make_catalog(models=[card]), out, MonitoringSummary(as_of=AS_OF))
+    stub = (out / "docs/models/credit-default-scorer.md").read_text()
+    assert "stale after 1 day without data" in frontmatter.read(stub)["body"]
 
 
 def test_writer_refuses_paths_outside_its_folder(tmp_path: Path) -> None:
