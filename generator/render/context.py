@@ -300,7 +300,8 @@ def _attention_reasons(entry: ModelEntry, as_of: dt.date) -> list[str]:
     if entry.governance == "overdue" and entry.next_review:
         reasons.append(f"review overdue since {entry.next_review.isoformat()}")
     if entry.governance == "non-compliant":
-        reasons.append(f"{len(entry.findings)} governance finding(s)")
+        count = len(entry.findings)
+        reasons.append(f"{count} governance finding{'' if count == 1 else 's'}")
     return reasons
 
 

@@ -234,3 +234,21 @@ def test_preview_aggregates_only_the_edited_card_and_agrees_with_a_full_run(
     full = prepare(options)
     assert partial.site.summary.models == full.site.summary.models
     assert partial.site.summary.models["credit-default-scorer"].status == HealthStatus.breach
+
+
+@pytest.mark.parametrize(
+    ("count", "reason"), [(1, "1 governance finding"), (3, "3 governance findings")]
+)
+def test_needs_attention_counts_findings_in_words(count: int, reason: str) -> None:
+    from types import SimpleNamespace
+
+    from generator.health import HealthStatus
+    from generator.render.context import _attention_reasons
+
+    entry = SimpleNamespace(
+        health=SimpleNamespace(status=HealthStatus.ok, reason=""),
+        governance="non-compliant",
+        next_review=None,
+        findings=[object()] * count,
+    )
+    assert _attention_reasons(entry, AS_OF) == [reason]  # type: ignore[arg-type]
