@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
+import glob
 import hashlib
 import html
 import json
@@ -586,7 +587,7 @@ def discard(folder: Path) -> None:
 def sweep_discarded(site_dir: Path) -> None:
     """Start deleting previous sites left beside `site_dir` by an interrupted `discard`."""
     if site_dir.parent.is_dir():
-        for leftover in site_dir.parent.glob(f".{site_dir.name}.old-*"):
+        for leftover in site_dir.parent.glob(f".{glob.escape(site_dir.name)}.old-*"):
             if leftover.is_dir():
                 discard(leftover)
 

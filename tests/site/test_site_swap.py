@@ -60,6 +60,18 @@ def test_leftovers_of_an_interrupted_deletion_are_swept_but_a_build_in_progress_
     assert len(list(in_progress.rglob("*.html"))) == 5
 
 
+def test_a_site_folder_name_with_glob_characters_sweeps_only_its_own_leftovers(
+    tmp_path: Path,
+) -> None:
+    _site(tmp_path / ".site[1].old-9-abcd1234", "old", files=2)
+    _site(tmp_path / ".site1.old-9-abcd1234", "other site's", files=2)
+    sweep_discarded(tmp_path / "site[1]")
+    deadline = time.monotonic() + 20
+    while (tmp_path / ".site[1].old-9-abcd1234").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site1.old-9-abcd1234"]
+
+
 def test_discard_deletes_a_folder_with_awkward_names(tmp_path: Path) -> None:
     folder = tmp_path / ".site.old-1-x"
     (folder / "-rf" / "a b").mkdir(parents=True)
