@@ -434,6 +434,10 @@ class _SearchIndexer:
     """Pagefind over the searchable pages' bodies, running beside the site builder."""
 
     def __init__(self, docs_dir: Path, scratch: Path, language: str) -> None:
+        # a build killed before `close` left its scratch pages: one build dir, one build
+        for leftover in scratch.glob(".search-*"):
+            if leftover.is_dir():
+                discard(leftover)
         self.folder = Path(tempfile.mkdtemp(prefix=".search-", dir=scratch))
         source, self.output = self.folder / "pages", self.folder / "pagefind"
         arguments = [str(docs_dir), str(source), language, str(self.output)]

@@ -72,3 +72,26 @@ def test_model_pages_are_indexed_without_their_record_keeping_sections(tmp_path:
     assert all(
         text in (target / "datasets/loans/index.html").read_text() for text in sections.values()
     )
+
+
+def test_the_indexer_clears_scratch_pages_a_killed_build_left(tmp_path: Path) -> None:
+    import time
+
+    from generator.build import _SearchIndexer
+
+    docs, build = tmp_path / "docs", tmp_path / "build"
+    _stub(docs / "models" / "m1.md", title="M1", search=True, body="<p>alpha</p>")
+    leftover = build / ".search-killed" / "pages" / "models" / "m0"
+    leftover.mkdir(parents=True)
+    (leftover / "index.html").write_text("<p>old</p>")
+    indexer = _SearchIndexer(docs, build, "en")
+    try:
+        site = tmp_path / "site"
+        site.mkdir()
+        assert indexer.finish(site) > 0  # Pagefind indexed this build's page
+    finally:
+        indexer.close()
+    deadline = time.monotonic() + 20
+    while list(build.glob(".search-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(build.glob(".search-*")) == []  # neither the leftover nor its own scratch
