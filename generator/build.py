@@ -435,9 +435,7 @@ class _SearchIndexer:
 
     def __init__(self, docs_dir: Path, scratch: Path, language: str) -> None:
         # a build killed before `close` left its scratch pages: one build dir, one build
-        for leftover in scratch.glob(".search-*"):
-            if leftover.is_dir():
-                discard(leftover)
+        _discard_matching(scratch, ".search-*")
         self.folder = Path(tempfile.mkdtemp(prefix=".search-", dir=scratch))
         source, self.output = self.folder / "pages", self.folder / "pagefind"
         arguments = [str(docs_dir), str(source), language, str(self.output)]
@@ -590,8 +588,13 @@ def discard(folder: Path) -> None:
 
 def sweep_discarded(site_dir: Path) -> None:
     """Start deleting previous sites left beside `site_dir` by an interrupted `discard`."""
-    if site_dir.parent.is_dir():
-        for leftover in site_dir.parent.glob(f".{glob.escape(site_dir.name)}.old-*"):
+    _discard_matching(site_dir.parent, f".{glob.escape(site_dir.name)}.old-*")
+
+
+def _discard_matching(folder: Path, pattern: str) -> None:
+    """`discard` every folder in `folder` whose name matches `pattern`."""
+    if folder.is_dir():
+        for leftover in folder.glob(pattern):
             if leftover.is_dir():
                 discard(leftover)
 

@@ -84,6 +84,7 @@ from generator.monitoring.store import (
     remote_source,
     remote_summarized_parts,
     resolve_store,
+    sql_string,
 )
 from generator.schema import MetricThreshold, ModelCard
 from generator.validate import gc_paused
@@ -413,7 +414,7 @@ def series_summary(part: Path | Any) -> bytes:
     key order, written with fixed settings (same part → same bytes)."""
     connection = duckdb_connect()
     if isinstance(part, Path):
-        source = f"read_parquet({_quoted(str(part))})"
+        source = parquet_source([part])
     else:
         connection.register("part_rows", part)
         source = "part_rows"
@@ -475,7 +476,7 @@ def _summaries_sql(
         if summary is not None and (
             stop <= end_us
             or connection.execute(
-                f"SELECT max(last_us) FROM read_parquet({_quoted(summary)})"
+                f"SELECT max(last_us) FROM {parquet_source([summary])}"
             ).fetchall()[0][0]
             < end_us
         ):
@@ -484,9 +485,8 @@ def _summaries_sql(
             raw.append(part)
     selects = []
     if summaries:
-        listed = ", ".join(_quoted(path) for path in summaries)
         prior = PRIOR_SUMMARY.format(prior_end=prior_end_us)
-        selects.append(f"SELECT {SUMMARY_COLUMNS}{prior} FROM read_parquet([{listed}])")
+        selects.append(f"SELECT {SUMMARY_COLUMNS}{prior} FROM {parquet_source(summaries)}")
     if raw:
         before_end = f"WHERE ts < make_timestamptz({end_us}::BIGINT)"
         prior = PRIOR_ROWS.format(prior_end=prior_end_us)
@@ -494,10 +494,9 @@ def _summaries_sql(
     return " UNION ALL ".join(selects) or EMPTY_SUMMARY
 
 
-def _read_series(
-    connection: Any, location: StoreLocation, params: dict[str, int], catalog: Catalog | None
-) -> _Series:
-    """Run STATS_SQL; thresholds from the cards of `catalog` (None: none)."""
+def _read_series(connection: Any, location: StoreLocation, params: dict[str, int]) -> _Series:
+    """Run STATS_SQL. The thresholds are left to the caller (`_thresholds`), which makes
+    them while the first chart batch is read."""
     import numpy as np
 
     summaries = _summaries_sql(location, params["end_us"], connection, params["read_start_us"])
@@ -520,15 +519,12 @@ def _read_series(
         numbers("prior_t", np.int64),
         numbers("prior_value", np.float64),
     )
-    series.thresholds = _thresholds(series, catalog)
     return series
 
 
-def _thresholds(series: _Series, catalog: Catalog | None) -> list[MetricThreshold | None]:
+def _thresholds(series: _Series, catalog: Catalog) -> list[MetricThreshold | None]:
     """The card's threshold of each checked series, by series number (None: unchecked)."""
     thresholds: list[MetricThreshold | None] = [None] * len(series)
-    if catalog is None:
-        return thresholds
     checked_by_model = {
         model_id: (
             set(checked_segments(card)),
@@ -570,7 +566,7 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
     connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     # every chart batch reads the same parts' footers (parts never change: named by hash)
     connection.execute("SET parquet_metadata_cache = true")
-    series = _read_series(connection, location, params, None)
+    series = _read_series(connection, location, params)
     # the chart window is read in batches of whole models, so that memory stays bounded;
     # a second cursor reads the next batch in a thread while numpy works on this one
     # (DuckDB and numpy release the GIL)
@@ -733,10 +729,6 @@ def _arrays(connection: Any, sql: str) -> dict[str, Any]:
     return {name: _numpy(table.column(name)) for name in table.column_names}
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _chart_points(
     connection: Any, source: str, series: _Series, params: dict[str, int], lo: int, hi: int
 ) -> tuple[Any, Any, Any]:
@@ -748,8 +740,8 @@ def _chart_points(
         models = ""
     else:
         models = (
-            f"AND model_id >= {_quoted(series.model_id[lo])} "
-            f"AND model_id <= {_quoted(series.model_id[hi - 1])}"
+            f"AND model_id >= {sql_string(series.model_id[lo])} "
+            f"AND model_id <= {sql_string(series.model_id[hi - 1])}"
         )
     hashes = series.key_hash[lo:hi]
     order = np.argsort(hashes, kind="stable")
@@ -997,7 +989,7 @@ def _breach_since(
         )
         connection.register("long_breaches", table)
         model_list = ", ".join(
-            _quoted(m) for m in sorted(set(table.column("model_id").to_pylist()))
+            sql_string(m) for m in sorted(set(table.column("model_id").to_pylist()))
         )
         history = connection.execute(
             HISTORY_SQL.format(source=source, model_list=model_list, **params)

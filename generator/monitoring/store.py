@@ -168,11 +168,16 @@ def resolve_store(catalog_root: Path, setting: str) -> StoreLocation:
     return StoreLocation(setting, path=path if path.is_absolute() else catalog_root / path)
 
 
+def sql_string(text: str) -> str:
+    """`text` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def parquet_source(files: Sequence[Path | str]) -> str | None:
     """A DuckDB table expression over parquet files (paths or URLs); None for none."""
     if not files:
         return None
-    listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
+    listed = ", ".join(sql_string(str(path)) for path in files)
     return f"read_parquet([{listed}], hive_partitioning=false)"
 
 
@@ -537,8 +542,6 @@ class Store:
                 summaries[relative] = path
                 continue
             match = PART_RE.match(relative)
-            if match is not None:
-                beside_parts.add(series_name(relative))
             if match is None:
                 problems.append(
                     Problem(
@@ -550,6 +553,7 @@ class Store:
                     )
                 )
                 continue
+            beside_parts.add(series_name(relative))
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest()[:16] != match.group(3):
                 problems.append(

@@ -389,7 +389,7 @@ def _series_and_window(catalog):
     window = aggregate._Window(AS_OF)
     connection = aggregate.duckdb_connect(location)
     params = {"end_us": window.end_us, "read_start_us": window.read_start_us}
-    return aggregate._read_series(connection, location, params, None), window
+    return aggregate._read_series(connection, location, params), window
 
 
 def test_data_of_a_deleted_card_is_left_out(make_catalog, tmp_path) -> None:
