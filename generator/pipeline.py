@@ -162,8 +162,23 @@ def prepare(
     """Load, validate, evaluate policy, aggregate and narrow: no file is written.
 
     With `previous` and `changed` (the preview after model cards were edited), only
-    the edited models are aggregated again.
+    the edited models are aggregated again. The cyclic GC is paused throughout
+    (`gc_paused`): every stage makes many small objects while the loaded cards are
+    alive, and each collection would scan the cards again (the governance view alone
+    took 1.6 s instead of 0.8 s at 10,000 models).
     """
+    from generator.validate import gc_paused
+
+    with gc_paused():
+        return _prepare(options, progress, previous, changed)
+
+
+def _prepare(
+    options: BuildOptions,
+    progress: Progress,
+    previous: Prepared | None,
+    changed: set[str] | None,
+) -> Prepared:
     from generator.policy import governance_status, run_policy
     from generator.render import build_site_context
     from generator.render.governance import attach_governance
@@ -213,13 +228,7 @@ def prepare(
     catalog, summary, findings = _narrow(catalog, summary, findings, options.audience)
 
     history, top = card_history(catalog.root)
-    repository_paths = {}
-    if top is not None:
-        for model_id in catalog.models:
-            document = catalog.documents.get(("models", model_id))
-            path = Path(document.path) if document else catalog.root / "models" / f"{model_id}.yaml"
-            with contextlib.suppress(ValueError):
-                repository_paths[model_id] = path.resolve().relative_to(top).as_posix()
+    repository_paths = _repository_paths(catalog, top) if top is not None else {}
     site = build_site_context(
         catalog,
         summary,
@@ -233,6 +242,25 @@ def prepare(
     site.extra["timings"] = timings
     attach_governance(site, policy_run.policy, findings)
     return Prepared(site=site, warnings=problems, summary=full_summary)
+
+
+def _repository_paths(catalog: Any, top: Path) -> dict[str, str]:
+    """Each model card's path inside the git repository whose top folder is `top`."""
+    folders: dict[Path, Path] = {}
+    paths = {}
+    for model_id in catalog.models:
+        document = catalog.documents.get(("models", model_id))
+        path = Path(document.path) if document else catalog.root / "models" / f"{model_id}.yaml"
+        if path.is_symlink():
+            real = path.resolve()
+        else:  # one realpath per folder, not per card (0.45 s for 10,000 cards)
+            folder = folders.get(path.parent)
+            if folder is None:
+                folder = folders[path.parent] = path.parent.resolve()
+            real = folder / path.name
+        with contextlib.suppress(ValueError):
+            paths[model_id] = real.relative_to(top).as_posix()
+    return paths
 
 
 def render(options: BuildOptions, prepared: Prepared) -> Any:
