@@ -5,7 +5,8 @@
 For 100 and 1,000 synthetic models with 90 days of monitoring (10,000 with
 --large), interleaved, median of 3 runs each:
 
-* `govcat build` (validate → aggregate → render → MkDocs → Pagefind), with the
+* `govcat build` (validate → aggregate → render → MkDocs, with the search
+  index built beside it), with the
   time of each of its stages as the child reports it;
 * the floor: `mkdocs build` of as many plain ~2 KB pages as the govcat site has
   (models, datasets, teams, tags and the section pages), with the same theme and
@@ -13,8 +14,9 @@ For 100 and 1,000 synthetic models with 90 days of monitoring (10,000 with
   section pages as tabs, the rest outside the nav);
 * the same build with `--engine zensical`;
 * site size, bytes per model page, and in headless Chromium the search payload
-  downloaded for one query and the time to its first result (cold: Pagefind's
-  script, WASM and index chunks are fetched by that query);
+  downloaded for one query and the time to its first result (cold: the index's
+  manifest, token files and page files are fetched by that query; the time includes
+  the search box's 100 ms debounce);
 * edit-to-preview (1,000 models): `govcat serve`, edit one card, time until the
   served page shows the edit.
 """
@@ -139,7 +141,7 @@ def model_page_bytes(site: Path) -> float:
 
 
 def search_probe(site: Path, query: str) -> dict[str, float]:
-    """Cold search in headless Chromium: ms to the first result, bytes fetched from /pagefind/."""
+    """Cold search in headless Chromium: ms to the first result, bytes fetched from /search-index/."""
     from playwright.sync_api import sync_playwright
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -164,7 +166,7 @@ def search_probe(site: Path, query: str) -> dict[str, float]:
             sizes: list[int] = []
 
             def on_response(response: Any) -> None:
-                if "/pagefind/" in response.url:
+                if "/search-index/" in response.url:
                     try:
                         sizes.append(len(response.body()))
                     except Exception:  # noqa: BLE001 - a failed body is counted as 0
@@ -318,7 +320,7 @@ def measure(models: int, *, runs: int, engines: bool, serve: bool) -> list[dict[
             floor=("mkdocs build, plain pages", floor_summary),
             goal="<= 1.25x floor",
             goal_ratio=1.25,
-            notes=f"{build.extra.get('pages', '?')} pages incl. Pagefind index; "
+            notes=f"{build.extra.get('pages', '?')} pages incl. the search index; "
             f"govcat's own stages {own:.1f} s (the goal leaves "
             f"{0.25 * floor_summary.wall_s:.1f} s), site builder + search "
             f"{stage['build']:.1f} s ({stage['build'] / floor_summary.wall_s:.2f}x the floor)",
@@ -330,7 +332,8 @@ def measure(models: int, *, runs: int, engines: bool, serve: bool) -> list[dict[
             row(
                 AREA,
                 models,
-                f"  stage: {stage}" + (" (site builder + Pagefind)" if stage == "build" else ""),
+                f"  stage: {stage}"
+                + (" (site builder + search index)" if stage == "build" else ""),
                 None,
                 notes=f"median {timings[len(timings) // 2]:.2f} s",
             )
@@ -377,7 +380,7 @@ def measure(models: int, *, runs: int, engines: bool, serve: bool) -> list[dict[
                 goal="<= 300 ms" if models >= 10_000 else None,
                 goal_met=probe["first_result_ms"] <= 300 if models >= 10_000 else None,
                 notes=f"{probe['first_result_ms']:.0f} ms; {probe['payload_kb']:.0f} KB "
-                "downloaded from /pagefind/ for the query (Material's lunr index: ~24 MB "
+                "downloaded from /search-index/ for the query (Material's lunr index: ~24 MB "
                 "at 10,000)",
             )
         )

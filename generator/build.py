@@ -1,9 +1,10 @@
 """Build stage: the generated tree in build/ → the static site, atomically.
 
-Only this module calls the site builder (MkDocs or Zensical) and Pagefind.
+Only this module calls the site builder (MkDocs or Zensical).
 
-* The site is built into a temporary folder next to `site/`, indexed for search
-  with Pagefind, and only then swapped in: the previous site stays whole until
+* The site is built into a temporary folder next to `site/`, with its search
+  index (`generator.search_index`, built beside the builder), and only then
+  swapped in: the previous site stays whole until
   the new one is complete, and a failed build leaves it untouched.
 * The builder reads an *effective* config written to `build/mkdocs.yml`: it
   inherits the project's `mkdocs.yml` (theme, palette, extensions) when there is
@@ -11,8 +12,8 @@ Only this module calls the site builder (MkDocs or Zensical) and Pagefind.
   docs_dir, the theme's `custom_dir` (Material block overrides), the top-level
   nav (never the model pages: with every model in the nav each page carries the
   whole sidebar, and the site grows quadratically), and no Material search plugin
-  (its single lunr index is ~24 MB at 10,000 pages; Pagefind's index is chunked
-  and a query downloads a few hundred KB).
+  (its single lunr index is ~24 MB at 10,000 pages; govcat's index is chunked
+  and a query downloads a few hundred KB at most).
 * Dates in the output come from SOURCE_DATE_EPOCH, set to the as-of date, so
   two builds of one commit are byte-identical.
 """
@@ -24,11 +25,9 @@ import ctypes
 import datetime as dt
 import glob
 import hashlib
-import html
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -40,12 +39,11 @@ from typing import Any
 
 import yaml
 
-from generator import frontmatter, memo
+from generator import memo
 from generator.errors import BuildError
+from generator.search_index import RECORDS_NAME
 
 ENGINES = ("mkdocs", "zensical")
-
-SEARCH_GLOB = "{models,datasets,teams}/**/*.html"
 
 STATIC_DRAFTS = "*.*\n!*.md\n!/assets/**\n"
 """`draft_docs` patterns: every generated data file (JSON, CSV, SVG badges, printable HTML)
@@ -53,7 +51,6 @@ is a 'draft' to MkDocs — served by `mkdocs serve` but not copied by `mkdocs bu
 `build_site` hard-links them into the new site instead: at 10,000 models that is
 ~70,000 files MkDocs would otherwise copy one by one. Pages and theme assets stay
 MkDocs' own."""
-"""Pages Pagefind indexes: the model, dataset and team pages."""
 
 NOT_IN_NAV = "/models/\n/datasets/\n/teams/\n/tags/\n"
 
@@ -110,7 +107,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     skipped: bool = False
     """True when nothing changed since the last build of this site: the builder and
-    Pagefind did not run and the published site was left as it was."""
+    the search indexer did not run and the published site was left as it was."""
 
 
 STAMP_NAME = "site-stamp.json"
@@ -122,7 +119,7 @@ def tool_versions() -> dict[str, str]:
     from importlib import metadata
 
     versions = {}
-    for package in ("govcat", "mkdocs", "mkdocs-material", "zensical", "pagefind"):
+    for package in ("govcat", "mkdocs", "mkdocs-material", "zensical"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -332,162 +329,44 @@ def _build_with_zensical(config_file: Path, strict: bool) -> list[str]:
     ]
 
 
-SEARCHABLE = ("models", "datasets", "teams")
-"""Folders of the pages Pagefind indexes (the generated stubs with `search: true`)."""
-
-
-UNSEARCHED_SECTIONS = frozenset(
-    {
-        "evaluation",
-        "versions",
-        "validation-history",
-        "monitoring",
-        "governance-findings",
-        "compliance",
-    }
-)
-"""Model page sections (`<h2 id>`) left out of the search index: metric tables, dates,
-versions, monitoring values and governance findings. Search finds a model by what
-describes it (name, id, summary, uses, owners, features, data, tags, limitations);
-these sections are half of a model page's text and made Pagefind twice as slow
-(1,000 models: 2.5-3.1 s → ~1.5 s of indexing)."""
-SECTION_START = '<h2 id="'
-HEADERLINK = re.compile(r'<a class="headerlink" [^>]*>[^<]*</a>')
-
-
-def searchable_part(body: str) -> str:
-    """A page body without its `UNSEARCHED_SECTIONS` (a section runs to the next `<h2`;
-    card text is escaped, so a `<h2` in the body is always govcat's own)."""
-    head, *sections = body.split(SECTION_START)
-    return head + "".join(
-        SECTION_START + section
-        for section in sections
-        if section[: section.find('"')] not in UNSEARCHED_SECTIONS
-    )
-
-
-def write_search_source(docs_dir: Path, target: Path, language: str) -> int:
-    """A small page per searchable page — its title and body — for Pagefind.
-
-    The bodies are in the generated stubs' front matter before the site builder
-    runs, so the index is built from these pages *while* the builder renders the
-    site (Pagefind is a separate, multi-threaded process): at 10,000 models that
-    takes the indexing off the critical path. Each page holds what
-    `data-pagefind-body` holds in the built site (the title and the body, less a
-    model page's `UNSEARCHED_SECTIONS`), at the URL the built page has.
-    """
-    written = 0
-    for kind in SEARCHABLE:
-        for stub_path in sorted((docs_dir / kind).glob("*.md")):
-            front = frontmatter.read(stub_path.read_text("utf-8"))
-            body = front.get("body")
-            if not front.get("search") or not isinstance(body, str):
-                continue
-            if kind == "models":
-                body = searchable_part(body)
-            # the headings' permalinks (¶) would show in result excerpts
-            body = HEADERLINK.sub("", body)
-            title = html.escape(str(front.get("title", stub_path.stem)))
-            page = target / kind / stub_path.stem / "index.html"
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(
-                f'<!doctype html><html lang="{html.escape(language)}"><head><meta charset="utf-8">'
-                f"<title>{title}</title></head><body><div data-pagefind-body>"
-                f"<h1>{title}</h1>{body}</div></body></html>",
-                encoding="utf-8",
-            )
-            written += 1
-    return written
-
-
-def _pagefind_command(site: Path, output: Path | None = None) -> list[str]:
-    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"]
-    if output is not None:
-        command += ["--output-path", str(output)]
-    else:
-        command += ["--glob", SEARCH_GLOB]
-    return command
-
-
-def _search_failed(returncode: int, output: str) -> BuildError:
-    return BuildError(f"the search index failed (pagefind exit {returncode}):\n{output.strip()}")
-
-
-SEARCH_CHILD = """
-import os, sys
-from pathlib import Path
-from generator.build import _pagefind_command, write_search_source
-docs, source, language, output = sys.argv[1:5]
-try:
-    write_search_source(Path(docs), Path(source), language)
-except OSError as error:
-    sys.exit(f"writing the pages to index: {error}")
-command = _pagefind_command(Path(source), Path(output))
-os.execv(command[0], command)
-"""
-"""The indexer's process: it writes the pages to index, then becomes Pagefind. Writing
-them here takes reading every stub (0.5-0.8 s at 1,000 models) off the build's
-critical path: it overlaps the site builder's single-threaded start."""
+INDEX_FOLDER = "search-index"
+"""The search index's folder in the site (see `generator.search_index`)."""
 
 
 class _SearchIndexer:
-    """Pagefind over the searchable pages' bodies, running beside the site builder."""
+    """The search index, built from render's records by a process of its own beside the
+    site builder (at 10,000 models ~2 s of CPU, off the critical path)."""
 
-    def __init__(self, docs_dir: Path, scratch: Path, language: str) -> None:
-        # a build killed before `close` left its scratch pages: one build dir, one build
+    def __init__(self, records: Path, scratch: Path) -> None:
+        # a build killed before `close` left its scratch folder: one build dir, one build
         _discard_matching(scratch, ".search-*")
         self.folder = Path(tempfile.mkdtemp(prefix=".search-", dir=scratch))
-        source, self.output = self.folder / "pages", self.folder / "pagefind"
-        arguments = [str(docs_dir), str(source), language, str(self.output)]
+        self.output = self.folder / INDEX_FOLDER
         self.process = subprocess.Popen(
-            [sys.executable, "-c", SEARCH_CHILD, *arguments],
+            [sys.executable, "-m", "generator.search_index", str(records), str(self.output)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
 
     def finish(self, site_dir: Path) -> int:
-        """Wait for the index and move it into `site_dir/pagefind`; return its file count."""
+        """Wait for the index and move it into the site; return its file count."""
         output, _ = self.process.communicate()
         if self.process.returncode != 0:
-            raise _search_failed(self.process.returncode, output or "")
-        os.replace(self.output, site_dir / "pagefind")
-        return sum(1 for path in (site_dir / "pagefind").rglob("*") if path.is_file())
+            raise BuildError(
+                f"the search index failed (exit {self.process.returncode}):\n{output.strip()}"
+            )
+        os.replace(self.output, site_dir / INDEX_FOLDER)
+        return sum(1 for path in (site_dir / INDEX_FOLDER).rglob("*") if path.is_file())
 
     def close(self) -> None:
-        """Stop Pagefind if it still runs (a failed build) and remove the scratch folder."""
+        """Stop the indexer if it still runs (a failed build) and remove its scratch folder."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
-        discard(self.folder)  # the pages it indexed: thousands of files
-
-
-def _language(config: dict[str, Any]) -> str:
-    """The site's language (theme.language), for the search index's stemming."""
-    theme = config.get("theme")
-    language = theme.get("language") if isinstance(theme, dict) else None
-    if not language and config.get("INHERIT"):
-        base = Path(config.get("_base", "."))
-        inherited = Path(config["INHERIT"])
-        with contextlib.suppress(BuildError):
-            user = read_project_config(inherited if inherited.is_absolute() else base / inherited)
-            user_theme = user.get("theme")
-            if isinstance(user_theme, dict):
-                language = user_theme.get("language")
-    return str(language or "en")
-
-
-def index_search(site_dir: Path) -> int:
-    """Build Pagefind's chunked index into `site_dir/pagefind`; return its file count."""
-    # Only the pages that carry `data-pagefind-body` (front matter `search: true`): parsing
-    # the rest (dashboards, tag lists, printable documents) would only cost time.
-    command = _pagefind_command(site_dir)
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise _search_failed(completed.returncode, completed.stderr or completed.stdout)
-    return sum(1 for path in (site_dir / "pagefind").rglob("*") if path.is_file())
+        discard(self.folder)
 
 
 def is_static_data(relative: str) -> bool:
@@ -610,15 +489,14 @@ def build_site(
     strict: bool = False,
     search: bool = True,
     source_digest: str = "",
-    search_from_stubs: bool = False,
+    search_records: Path | None = None,
 ) -> BuildResult:
     """Build the site described by `config` and swap it into `site_dir`.
 
     `config["site_dir"]` is replaced by a temporary folder beside `site_dir`.
 
-    With `search_from_stubs` the search index is built from the generated stubs'
-    bodies (see `write_search_source`) while the site builder runs; otherwise from the
-    built site afterwards.
+    With `search` the search index is built from render's `search_records` (see
+    `generator.search_index`) while the site builder runs.
     """
     if engine not in ENGINES:
         raise BuildError(f"unknown engine '{engine}' — use one of {', '.join(ENGINES)}")
@@ -655,9 +533,9 @@ def build_site(
     temporary.chmod(0o755)  # mkdtemp makes it private; a published site is world-readable
     indexer = None
     try:
-        if search and search_from_stubs:
-            language = _language({**config, "_base": str(config_file.parent)})
-            indexer = _SearchIndexer(docs_dir, config_file.parent, language)
+        if search:
+            records = search_records or docs_dir.parent / RECORDS_NAME
+            indexer = _SearchIndexer(records, config_file.parent)
         relative_site = _relative(temporary, config_file.parent)
         write_effective_config(config_file, {**config, "site_dir": relative_site})
         with source_date(as_of):
@@ -670,10 +548,7 @@ def build_site(
             raise BuildError(f"the {engine} build wrote no index.html — nothing was published")
         link_static_files(docs_dir, temporary)
         pages = sum(1 for _ in temporary.rglob("index.html"))
-        if indexer is not None:
-            search_files = indexer.finish(temporary)
-        else:
-            search_files = index_search(temporary) if search else 0
+        search_files = indexer.finish(temporary) if indexer is not None else 0
         swap_in(temporary, site_dir)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)

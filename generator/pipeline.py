@@ -327,7 +327,6 @@ def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
         strict=options.strict,
         search=options.search,
         source_digest=rendered.digest,
-        search_from_stubs=True,
     )
     report.timings["build"] = time.perf_counter() - started
     if result.skipped:

@@ -57,7 +57,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.compiler
 
-from generator import frontmatter
+from generator import frontmatter, search_index
 from generator.render import data
 from generator.render.context import (
     HEALTH_LABELS,
@@ -92,6 +92,10 @@ __all__ = [
     "build_site_context",
     "render_site",
 ]
+
+
+SEARCH_RECORDS = "search-records"
+"""`PageWriter.keep` name of the searchable pages' records (see `render_fragment_page`)."""
 
 
 def _site_templates() -> Path:
@@ -398,14 +402,18 @@ class PageWriter:
         html = self.environment.get_template(template).render(
             site=self.site, root=_root_prefix(path), **context
         )
+        body = fragment_html(html)
         front = {
             "title": title_text(title),
             "search": search,
             "hide": ["navigation", "toc"],
-            "body": fragment_html(html),
+            "body": body,
         }
         self.writer.write(path, f"{frontmatter.write(front)}\n# {markdown_text(title)}\n")
         self.pages += 1
+        if search:  # the page's search record (generator.search_index)
+            url = path.removesuffix(".md") + "/"
+            self.keep(SEARCH_RECORDS, path, search_index.page_record(url, title, body))
 
     def write(self, path: str, content: str | bytes) -> None:
         self.writer.write(path, content)
@@ -753,6 +761,11 @@ def render_site(
         _run(producers, site, out)
     for callback in out.callbacks:
         callback()
+    search_index.write_records(
+        docs_dir.parent / search_index.RECORDS_NAME,
+        out.collected(SEARCH_RECORDS),
+        merge=scope is not None,
+    )
     _copy_tree(templates / "assets", docs, "assets/govcat/")
     _copy_tree(templates / "charts", docs, "assets/govcat/charts/")
     _copy_tree(templates / "overrides", overrides)

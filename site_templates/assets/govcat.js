@@ -1,7 +1,7 @@
 /* govcat's JavaScript islands: header search, search page, inventory table, charts.
  *
- * Everything loads from this site (air-gapped): the Pagefind bundle under
- * pagefind/, Vega from assets/govcat/vendor/, data from data/. Card text is
+ * Everything loads from this site (air-gapped): the search index under
+ * search-index/, Vega from assets/govcat/vendor/, data from data/. Card text is
  * untrusted, so DOM nodes are built with textContent, never innerHTML of data.
  */
 (function () {
@@ -43,40 +43,121 @@
     });
   }
 
-  /* ---- search (Pagefind) -------------------------------------------------- */
+  /* ---- search (govcat's chunked index: generator/search_index.py) -------- */
 
-  var pagefindPromise = null;
-  function pagefind() {
-    if (!pagefindPromise) {
-      pagefindPromise = import(ROOT + "pagefind/pagefind.js").then(function (module) {
-        return Promise.resolve(module.options({ baseUrl: new URL(ROOT).pathname, excerptLength: 24 })).then(function () {
-          module.init();
-          return module;
+  var SEARCH_ROOT = ROOT + "search-index/";
+  var TOKEN = /[\p{L}\p{N}]+(?:_[\p{L}\p{N}]+)*|_+/gu; /* the indexer's TOKEN */
+  var manifestPromise = null;
+  var fetched = {};
+
+  function cachedJson(url) {
+    if (!fetched[url]) fetched[url] = fetchJson(url);
+    return fetched[url];
+  }
+
+  function manifest() {
+    if (!manifestPromise) manifestPromise = fetchJson(SEARCH_ROOT + "index.json");
+    return manifestPromise;
+  }
+
+  function queryWords(query) {
+    var words = String(query).toLowerCase().match(TOKEN) || [];
+    return words.filter(function (word, i) { return words.indexOf(word) === i; });
+  }
+
+  function hex(text) {
+    return Array.prototype.map.call(new TextEncoder().encode(text), function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
+  }
+
+  /* page number -> best weight of a token the word starts (exact tokens count double) */
+  function wordMatches(index, word) {
+    var files = index.prefixes.filter(function (prefix) {
+      return word.indexOf(prefix) === 0 || prefix.indexOf(word) === 0;
+    });
+    return Promise.all(files.map(function (prefix) {
+      return cachedJson(SEARCH_ROOT + "t/" + hex(prefix) + ".json");
+    })).then(function (chunks) {
+      var scores = new Map();
+      chunks.forEach(function (chunk) {
+        Object.keys(chunk).forEach(function (token) {
+          if (token.indexOf(word) !== 0) return;
+          var factor = token === word ? 2 : 1;
+          chunk[token].forEach(function (posting) {
+            var page = Math.floor(posting / 16);
+            var score = (posting % 16) * factor;
+            if ((scores.get(page) || 0) < score) scores.set(page, score);
+          });
         });
       });
+      return scores;
+    });
+  }
+
+  function pageRow(index, page) {
+    var chunk = Math.floor(page / index.pageChunk);
+    return cachedJson(SEARCH_ROOT + "p/" + chunk + ".json").then(function (rows) {
+      var row = rows[page - chunk * index.pageChunk];
+      return { url: ROOT + row[0], title: row[1], text: row[2] };
+    });
+  }
+
+  /* the excerpt as [text, marked] parts: words starting with a query word are marked */
+  function excerptParts(text, words) {
+    var parts = [], last = 0, match;
+    TOKEN.lastIndex = 0;
+    while ((match = TOKEN.exec(text)) !== null) {
+      var token = match[0].toLowerCase();
+      if (words.some(function (word) { return token.indexOf(word) === 0; })) {
+        if (match.index > last) parts.push([text.slice(last, match.index), false]);
+        parts.push([match[0], true]);
+        last = match.index + match[0].length;
+      }
     }
-    return pagefindPromise;
+    if (last < text.length) parts.push([text.slice(last), false]);
+    return parts;
   }
 
-  /* Pagefind excerpts are escaped text with <mark> around hits: keep only the marks. */
-  function excerptNode(excerpt) {
-    var span = el("span", { className: "gc-search-excerpt" });
-    String(excerpt || "").split(/(<mark>|<\/mark>)/).reduce(function (inMark, part) {
-      if (part === "<mark>") return true;
-      if (part === "</mark>") return false;
-      var text = part.replace(/<[^>]*>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;|&#x27;/g, "'").replace(/&amp;/g, "&");
-      span.appendChild(inMark ? el("mark", { text: text }) : document.createTextNode(text));
-      return inMark;
-    }, false);
-    return span;
+  function excerptNode(parts) {
+    return el("span", { className: "gc-search-excerpt" }, parts.map(function (part) {
+      return part[1] ? el("mark", { text: part[0] }) : part[0];
+    }));
   }
 
+  var pendingSearch = null;
+  /* Results of `query` (null when a newer query came within 100 ms): the pages matching
+     every word, best first; the first `limit` with their title, URL and excerpt. */
   function search(query, limit) {
-    return pagefind().then(function (pf) {
-      return pf.debouncedSearch(query, {}, 120).then(function (result) {
-        if (!result) return null; /* superseded by a newer query */
-        return Promise.all(result.results.slice(0, limit).map(function (r) { return r.data(); })).then(function (items) {
-          return { total: result.results.length, items: items };
+    if (pendingSearch) pendingSearch(null);
+    return new Promise(function (resolve) {
+      var timer = setTimeout(function () { pendingSearch = null; resolve(true); }, 100);
+      pendingSearch = function () { clearTimeout(timer); resolve(false); };
+    }).then(function (current) {
+      if (!current) return null;
+      var words = queryWords(query);
+      if (!words.length) return { total: 0, items: [] };
+      return manifest().then(function (index) {
+        return Promise.all(words.map(function (word) { return wordMatches(index, word); })).then(function (perWord) {
+          var ranked = [];
+          perWord[0].forEach(function (score, page) {
+            var total = score;
+            for (var i = 1; i < perWord.length; i++) {
+              var other = perWord[i].get(page);
+              if (other === undefined) return;
+              total += other;
+            }
+            ranked.push([page, total]);
+          });
+          ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+          return Promise.all(ranked.slice(0, limit).map(function (hit) { return pageRow(index, hit[0]); })).then(function (rows) {
+            return {
+              total: ranked.length,
+              items: rows.map(function (row) {
+                return { url: row.url, meta: { title: row.title }, excerpt: excerptParts(row.text, words) };
+              })
+            };
+          });
         });
       });
     });

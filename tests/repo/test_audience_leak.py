@@ -3,11 +3,11 @@
 One catalog with restricted and confidential models and a confidential dataset, each
 carrying unique marker words in its id, name, summary, features, labels, tags,
 limitations, metric names and monitoring data, is built for the public and the internal
-audience. Every byte of every file in site/ (gzip files — sitemap.xml.gz, Pagefind's
-*.pf_fragment, *.pf_index, *.pf_meta — decompressed first; zip archives such as .xlsx
-opened member by member), and every file *path*, is searched for every marker of every
-card the audience may not see. A restricted build of the same catalog is the positive
-control: the same search finds every marker there, in the compressed index too.
+audience. Every byte of every file in site/ (gzip files such as sitemap.xml.gz
+decompressed first; zip archives such as .xlsx opened member by member), and every file
+*path*, is searched for every marker of every card the audience may not see. A
+restricted build of the same catalog is the positive control: the same search finds
+every marker there, in the search index too.
 """
 
 from __future__ import annotations
@@ -305,16 +305,16 @@ def _hits(site: Path, markers: dict[str, list[str]]) -> list[str]:
 
 
 def _search_files(site: Path) -> list[tuple[str, bytes]]:
-    return [(n, d) for n, d in _contents(site) if n.endswith((".pf_fragment", ".pf_index"))]
+    return [(n, d) for n, d in _contents(site) if n.startswith("search-index/")]
 
 
-def _assert_search_reaches_compressed_files(site: Path) -> None:
-    """Positive control: the same search finds what IS visible inside the compressed index."""
-    assert _search_files(site), "no Pagefind index in the site"
-    fragments = b"".join(d.lower() for _, d in _search_files(site))
-    assert b"pmark5511" in fragments
+def _assert_search_reaches_the_index(site: Path) -> None:
+    """Positive control: the same search finds what IS visible inside the search index."""
+    assert _search_files(site), "no search index in the site"
+    index = b"".join(d.lower() for _, d in _search_files(site))
+    assert b"pmark5511" in index
     found = _hits(site, {"visible": VISIBLE_EVERYWHERE})
-    assert any("'pmark5511' in pagefind/" in hit for hit in found)
+    assert any("'pmark5511' in search-index/" in hit for hit in found)
 
 
 @pytest.mark.slow
@@ -323,7 +323,7 @@ def test_restricted_site_shows_everything_and_the_search_finds_it(
 ) -> None:
     """Positive control for the two leak tests: every marker is found where it may be."""
     site = build_site("restricted")
-    _assert_search_reaches_compressed_files(site)
+    _assert_search_reaches_the_index(site)
     found = _hits(site, HIDDEN_FROM_INTERNAL)
     for marker in (
         "zz-secret-q7x",
@@ -336,14 +336,14 @@ def test_restricted_site_shows_everything_and_the_search_finds_it(
         "legacy-scorecard",
     ):
         assert any(repr(marker) in hit for hit in found), marker
-    assert any("pagefind/" in hit and "'qsumm7732'" in hit for hit in found)
+    assert any("search-index/" in hit and "'qsumm7732'" in hit for hit in found)
     assert any("path:models/zz-secret-q7x" in hit for hit in found)
 
 
 @pytest.mark.slow
 def test_public_site_leaks_nothing(build_site: Callable[[str], Path]) -> None:
     site = build_site("public")
-    _assert_search_reaches_compressed_files(site)
+    _assert_search_reaches_the_index(site)
     assert _hits(site, HIDDEN_FROM_PUBLIC) == []
     page = (site / "models" / "churn-predictor" / "index.html").read_text("utf-8")
     assert "(not visible to this audience)" in page
@@ -352,7 +352,7 @@ def test_public_site_leaks_nothing(build_site: Callable[[str], Path]) -> None:
 @pytest.mark.slow
 def test_internal_site_leaks_nothing(build_site: Callable[[str], Path]) -> None:
     site = build_site("internal")
-    _assert_search_reaches_compressed_files(site)
+    _assert_search_reaches_the_index(site)
     assert _hits(site, HIDDEN_FROM_INTERNAL) == []
     # what the internal audience may see is there: internal cards and internal-only fields
     found = _hits(site, {"internal": ["credit-default-scorer", "iendpoint6601"]})

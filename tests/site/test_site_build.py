@@ -58,11 +58,11 @@ def test_build_publishes_the_site_with_search_and_twin(project: Path) -> None:
         "models/credit-default-scorer/index.html",
         "models/credit-default-scorer.json",
         "catalog.json",
-        "pagefind/pagefind.js",
+        "search-index/index.json",
         "assets/govcat/vendor/vega-lite.min.js",
     ):
         assert (site / path).is_file(), path
-    # no Material lunr index: search is Pagefind's chunked index
+    # no Material lunr index: search is govcat's chunked index
     assert not (site / "search/search_index.json").exists()
 
 
