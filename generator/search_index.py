@@ -34,14 +34,13 @@ pages show: a build for a narrower audience indexes nothing it excluded.
 
 from __future__ import annotations
 
-import json
 import marshal
 import re
 import sys
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
+from generator.jsontext import json_text
 from generator.scaffold import atomic_write
 
 FORMAT = 1
@@ -141,10 +140,6 @@ def _postings(records: list[Record]) -> dict[str, list[int]]:
     return postings
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
 def _chunks(postings: dict[str, list[int]]) -> dict[str, dict[str, list[int]]]:
     """Token files by prefix: `PREFIX` characters, more where a file is over CHUNK_BYTES."""
     pending = defaultdict(dict)
@@ -180,14 +175,14 @@ def build_index(records: list[Record], output: Path) -> int:
     (output / "t").mkdir(parents=True, exist_ok=True)
     (output / "p").mkdir(parents=True, exist_ok=True)
     for prefix, chunk in chunks.items():
-        (output / "t" / file_name(prefix)).write_text(_dumps(chunk), encoding="utf-8")
+        (output / "t" / file_name(prefix)).write_text(json_text(chunk), encoding="utf-8")
     pages = 0
     for start in range(0, len(records), PAGE_CHUNK):
         rows = [
             [url, title, excerpt]
             for url, title, excerpt, _, _ in records[start : start + PAGE_CHUNK]
         ]
-        (output / "p" / f"{start // PAGE_CHUNK}.json").write_text(_dumps(rows), encoding="utf-8")
+        (output / "p" / f"{start // PAGE_CHUNK}.json").write_text(json_text(rows), encoding="utf-8")
         pages += 1
     manifest = {
         "format": FORMAT,
@@ -195,7 +190,7 @@ def build_index(records: list[Record], output: Path) -> int:
         "pageChunk": PAGE_CHUNK,
         "prefixes": sorted(chunks),
     }
-    (output / "index.json").write_text(_dumps(manifest), encoding="utf-8")
+    (output / "index.json").write_text(json_text(manifest), encoding="utf-8")
     return len(chunks) + pages + 1
 
 

@@ -58,6 +58,7 @@ import jinja2.bccache
 import jinja2.compiler
 
 from generator import frontmatter, search_index
+from generator.jsontext import json_text
 from generator.render import data
 from generator.render.context import (
     HEALTH_LABELS,
@@ -456,7 +457,7 @@ def _models(site: SiteContext, out: PageWriter) -> None:
             search=True,
             page=model_page(site, entry),
         )
-        twin = data.json_text(data.model_twin(site, entry))
+        twin = json_text(data.model_twin(site, entry))
         out.keep("model-twins", entry.id, twin)
         out.write(f"models/{entry.id}.json", twin + "\n")
         series = data.model_series(site.summary, entry)

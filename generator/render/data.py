@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from generator.health import HealthStatus, ModelHealth, MonitoringSummary
+from generator.jsontext import json_text
 from generator.render.context import ModelEntry, SiteContext
 
 INVENTORY_COLUMNS = (
@@ -147,13 +148,6 @@ def model_twin(site: SiteContext, entry: ModelEntry) -> dict[str, Any]:
         "source": entry.source_path,
         "as_of": site.as_of.isoformat(),
     }
-
-
-def json_text(value: Any) -> str:
-    """Stable compact JSON (sorted keys, no NaN), as every generated data file is written."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
 
 
 def catalog_twin(site: SiteContext, model_twins: list[str]) -> str:

@@ -21,11 +21,12 @@ the parent merges what they wrote (`state()` / `merge()`), so `digest()`,
 from __future__ import annotations
 
 import hashlib
-import json
 import marshal
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from generator.jsontext import json_text
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 _OPEN_FLAGS |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -148,17 +149,9 @@ class Writer:
             raise
 
     def write_json(self, relative: str, value: Any, *, indent: int | None = None) -> None:
-        """Write stable JSON: sorted keys, no NaN, compact unless `indent` is given."""
-        separators = (",", ":") if indent is None else (",", ": ")
-        text = json.dumps(
-            value,
-            sort_keys=True,
-            separators=separators,
-            indent=indent,
-            ensure_ascii=False,
-            allow_nan=False,
-        )
-        self.write(relative, text + "\n")
+        """Write stable JSON (`generator.jsontext`): sorted keys, compact unless `indent`
+        (two spaces)."""
+        self.write(relative, json_text(value, indent=indent is not None) + "\n")
 
     def state(self) -> WriterState:
         """What this writer wrote (digests, changed paths, record entries): sent from a worker
