@@ -28,10 +28,12 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from generator.scaffold import atomic_write
@@ -40,24 +42,35 @@ MEMO_NAME = "build-memo.json"
 MEMO_FORMAT = 1
 CONTENT_LIMIT = 1 << 20
 """Files up to this size are hashed by content, larger ones by path, size and mtime."""
+SKIPPED_FOLDERS = frozenset({"__pycache__", ".git"})
 
 
 def _tree(digest: Any, root: Path, label: str) -> None:
-    """Feed every file under `root` into `digest`, in a stable order."""
+    """Feed every file under `root` into `digest`, in a stable order.
+
+    `os.walk` and plain `open` rather than pathlib: at 10,000 cards the pathlib version
+    spent ~1 s on path objects before the build could start.
+    """
     if not root.is_dir():
         digest.update(f"{label}: missing\0".encode())
         return
-    files = sorted(
-        path
-        for path in root.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and ".git" not in path.parts
-    )
-    for path in files:
-        relative = path.relative_to(root).as_posix()
-        stat = path.stat()
+    files = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name not in SKIPPED_FOLDERS]
+        relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if relative_folder == "." else relative_folder + "/"
+        files += [(prefix + name, os.path.join(folder, name)) for name in names]
+    for relative, path in sorted(files):
+        try:
+            stat = os.stat(path)
+        except OSError:  # a dangling symlink is not a file
+            continue
+        if not S_ISREG(stat.st_mode):
+            continue
         digest.update(f"{label}/{relative}\0{stat.st_size}\0".encode())
         if stat.st_size <= CONTENT_LIMIT:
-            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+            with open(path, "rb") as stream:
+                digest.update(hashlib.blake2b(stream.read(), digest_size=16).digest())
         else:
             digest.update(str(stat.st_mtime_ns).encode())
 
