@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,43 +192,32 @@ def _prepare(
     progress(f"validating {options.catalog}")
     # build/cache: unchanged cards skip YAML parsing (generator/cache.py)
     validated = validate_catalog(options.catalog, today=as_of, cache_dir=options.build / "cache")
-    policy_run = run_policy(validated.catalog, as_of)
-    problems = validated.problems + policy_run.problems
-    failing = [p for p in problems if p.severity == "error" or options.strict]
-    if failing:
-        raise ProblemsFound(problems)
     catalog = validated.catalog
-    timings["validate"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    progress(f"aggregating monitoring for {len(catalog.models)} models")
-    reusable = (
-        previous is not None
-        and previous.summary is not None
-        and changed is not None
-        and not options.audience
-    )
-    if reusable:
-        summary = _summarize_changed(catalog, as_of, previous.summary, changed)
-    elif options.audience:
-        # aggregate only what the audience may see, so the portfolio counts stay exact
-        from generator.audience import narrow_catalog
-
-        summary = _summarize(narrow_catalog(catalog, options.audience).catalog, as_of)
-    else:
-        summary = _summarize(catalog, as_of)
-    timings["aggregate"] = time.perf_counter() - started
-
-    findings = policy_run.findings
-    governance = (
-        governance_status(catalog, policy_run.policy, findings, as_of)
-        if policy_run.policy is not None
-        else {}
-    )
+    invalid = any(p.severity == "error" or options.strict for p in validated.problems)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the aggregation (DuckDB and numpy, mostly outside the GIL) runs in a thread
+        # while this one checks the policy and asks git for the cards' history
+        aggregation = None
+        if not invalid:
+            progress(f"aggregating monitoring for {len(catalog.models)} models")
+            aggregation = pool.submit(_aggregate, options, catalog, as_of, previous, changed)
+        policy_run = run_policy(catalog, as_of)
+        problems = validated.problems + policy_run.problems
+        if invalid or any(p.severity == "error" or options.strict for p in problems):
+            raise ProblemsFound(problems)
+        findings = policy_run.findings
+        governance = (
+            governance_status(catalog, policy_run.policy, findings, as_of)
+            if policy_run.policy is not None
+            else {}
+        )
+        history, top = card_history(catalog.root)
+        timings["validate"] = time.perf_counter() - started
+        assert aggregation is not None
+        summary, timings["aggregate"] = aggregation.result()
     full_summary = summary
     catalog, summary, findings = _narrow(catalog, summary, findings, options.audience)
 
-    history, top = card_history(catalog.root)
     repository_paths = _repository_paths(catalog, top) if top is not None else {}
     site = build_site_context(
         catalog,
@@ -242,6 +232,33 @@ def _prepare(
     site.extra["timings"] = timings
     attach_governance(site, policy_run.policy, findings)
     return Prepared(site=site, warnings=problems, summary=full_summary)
+
+
+def _aggregate(
+    options: BuildOptions,
+    catalog: Any,
+    as_of: dt.date,
+    previous: Prepared | None,
+    changed: set[str] | None,
+) -> tuple[MonitoringSummary, float]:
+    """The monitoring summary of `catalog` (what its audience may see), and its seconds."""
+    started = time.perf_counter()
+    reusable = (
+        previous is not None
+        and previous.summary is not None
+        and changed is not None
+        and not options.audience
+    )
+    if reusable:
+        summary = _summarize_changed(catalog, as_of, previous.summary, changed)  # type: ignore[union-attr,arg-type]
+    elif options.audience:
+        # aggregate only what the audience may see, so the portfolio counts stay exact
+        from generator.audience import narrow_catalog
+
+        summary = _summarize(narrow_catalog(catalog, options.audience).catalog, as_of)
+    else:
+        summary = _summarize(catalog, as_of)
+    return summary, time.perf_counter() - started
 
 
 def _repository_paths(catalog: Any, top: Path) -> dict[str, str]:
