@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
+import functools
 import glob
 import hashlib
 import json
@@ -32,7 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,8 +280,11 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _build_with_mkdocs(config_file: Path, strict: bool, pages: int = 0) -> list[str]:
-    """MkDocs' build; with `pages` >= mkdocs_parallel.MIN_PAGES, in worker processes."""
+def _build_with_mkdocs(
+    config_file: Path, strict: bool, pages: int = 0, meanwhile: Callable[[], None] | None = None
+) -> list[str]:
+    """MkDocs' build; with `pages` >= mkdocs_parallel.MIN_PAGES, in worker processes
+    while this process runs `meanwhile` (else `meanwhile` runs after the build)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -296,9 +300,11 @@ def _build_with_mkdocs(config_file: Path, strict: bool, pages: int = 0) -> list[
         workers = min(worker_count(), max(1, pages // (mkdocs_parallel.MIN_PAGES // 2)))
         if pages >= mkdocs_parallel.MIN_PAGES and mkdocs_parallel.usable(config, workers):
             cache = config_file.parent / "cache" / "theme-templates"
-            mkdocs_parallel.build(config, workers, template_cache=cache)
+            mkdocs_parallel.build(config, workers, template_cache=cache, meanwhile=meanwhile)
         else:
             build(config)
+            if meanwhile is not None:
+                meanwhile()
     except MkDocsException as error:
         details = "\n".join(f"  {m}" for m in collector.messages)
         raise BuildError(f"the site build failed: {error}\n{details}".rstrip()) from None
@@ -541,12 +547,14 @@ def build_site(
         with source_date(as_of):
             if engine == "mkdocs":
                 sources = sum(1 for _ in docs_dir.rglob("*.md"))
-                warnings = _build_with_mkdocs(config_file, strict, sources)
+                # the data files are linked while MkDocs' page workers render
+                link = functools.partial(link_static_files, docs_dir, temporary)
+                warnings = _build_with_mkdocs(config_file, strict, sources, meanwhile=link)
             else:
                 warnings = _build_with_zensical(config_file, strict)
+                link_static_files(docs_dir, temporary)
         if not (temporary / "index.html").is_file():
             raise BuildError(f"the {engine} build wrote no index.html — nothing was published")
-        link_static_files(docs_dir, temporary)
         pages = sum(1 for _ in temporary.rglob("index.html"))
         search_files = indexer.finish(temporary) if indexer is not None else 0
         swap_in(temporary, site_dir)

@@ -11,8 +11,9 @@ the pages to worker processes:
    navigation read (their titles appear on every page);
 2. workers (forked, so they share all of that): each reads and renders its share
    of the pages and writes them, and returns its log messages and each page's
-   anchors; meanwhile this process copies static files and builds the theme's
-   templates (sitemap, 404);
+   anchors; meanwhile this process copies static files, builds the theme's
+   templates (sitemap, 404) and runs the caller's `meanwhile` (govcat links its data
+   files into the site);
 3. this process: the anchors of every page are put back and links to anchors are
    validated over the whole site, exactly as MkDocs does.
 
@@ -66,13 +67,20 @@ class _Messages(logging.Handler):
         self.records.append((record.name, record.levelno, record.getMessage()))
 
 
-def build(config: Any, workers: int, template_cache: Path | None = None) -> None:
+def build(
+    config: Any,
+    workers: int,
+    template_cache: Path | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
     """`mkdocs.commands.build.build(config)`, with pages handled by `workers` processes.
 
     With `template_cache`, the theme's compiled templates are kept in that folder
     between builds (Jinja's bytecode cache): every worker renders with Material's
     partials (navigation, header, footer, …), which Jinja otherwise compiles in each
-    worker on its first page — about a quarter of a second each.
+    worker on its first page — about a quarter of a second each. `meanwhile` runs in
+    this process while the workers render (after the static files and templates): work
+    of the caller's that writes into the site folder outside the pages.
     """
     import jinja2
     from mkdocs import utils
@@ -148,7 +156,11 @@ def build(config: Any, workers: int, template_cache: Path | None = None) -> None
             _build_theme_template(template, env, files, config, nav)
         for template in config.extra_templates:
             _build_extra_template(template, files, config, nav)
-        results = wait()
+        try:
+            if meanwhile is not None:
+                meanwhile()
+        finally:
+            results = wait()  # the workers are waited for even when `meanwhile` failed
         for result in results:
             for name, level, message in result["messages"]:
                 logging.getLogger(name).log(level, message)

@@ -135,3 +135,39 @@ def test_a_failing_page_fails_the_build(tmp_path: Path) -> None:
     config_file.write_text(yaml.safe_dump(config))
     with pytest.raises(Abort):
         _build(config_file, tmp_path / "parallel", 2)
+
+
+def test_meanwhile_runs_while_the_workers_render_and_its_files_stay(tmp_path: Path) -> None:
+    from mkdocs.config import load_config
+
+    config_file = _project(tmp_path)
+    site = tmp_path / "site"
+    seen: list[bool] = []
+
+    def link_data() -> None:
+        # the site folder was cleaned before: what is written now is kept
+        seen.append(site.is_dir())
+        (site / "models").mkdir(parents=True, exist_ok=True)
+        (site / "models" / "m000.json").write_text("{}")
+
+    config = load_config(config_file=str(config_file), site_dir=str(site))
+    mkdocs_parallel.build(config, 2, meanwhile=link_data)
+    assert seen == [True]
+    assert (site / "models" / "m000.json").read_text() == "{}"
+    assert (site / "models" / "m011" / "index.html").is_file()
+
+
+def test_a_failing_meanwhile_still_waits_for_the_workers(tmp_path: Path) -> None:
+    from mkdocs.config import load_config
+
+    config_file = _project(tmp_path)
+
+    def fail() -> None:
+        raise OSError("cannot link")
+
+    config = load_config(config_file=str(config_file), site_dir=str(tmp_path / "site"))
+    with pytest.raises(OSError, match="cannot link"):
+        mkdocs_parallel.build(config, 2, meanwhile=fail)
+    # every page is written: the error was raised after the workers were done
+    pages = sorted((tmp_path / "site" / "models").glob("*/index.html"))
+    assert len(pages) == 12
