@@ -27,12 +27,13 @@ objects, 7,500 `MetricHealth` and 22,500 `WindowStats`: named tuples made by
 `tuple.__new__` from zipped columns, with the cyclic GC paused (~0.016 s); leaving,
 the objects are promoted to the GC's oldest generation unscanned (a young collection
 over them and the cards cost 0.1 s). The main thread waits ~0.1 s for the worker,
-mostly for the first batch. 10,000 models (109M rows, 34M observations read): 4.1-4.6 s
-(5-6 s when the chart was read by CHART_SQL's key hashes; ~11 s without summaries),
-peak RSS 1.55 GB with the cards loaded. There the main thread is the bottleneck: the
+mostly for the first batch. 10,000 models (109M rows, 34M observations read): 3.6-4.1 s
+(4.3-5.8 s when it was read by CHART_SQL's key hashes, by a cursor that did not cache
+the parts' footers; ~11 s without summaries),
+peak RSS 1.6 GB with the cards loaded. There the main thread is the bottleneck: the
 history (~0.7 s), the windows (~1.0 s), the hand-off objects (~0.75 s), the daily values
 (~0.3 s) and the portfolio and chart series (~0.6 s), while the worker's reads take
-~2.3 s of its ~4 s and it waits ~0.3 s for them.
+~2 s and the main thread waits ~0.3 s for them.
 
 Time is handled as integer microseconds since the epoch (UTC) and days as
 integers since the epoch: comparisons stay cheap and no time-zone database is
@@ -579,14 +580,16 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
         )
     connection = duckdb_connect(location)
     connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    # every chart batch reads the same parts' footers (parts never change: named by hash)
-    connection.execute("SET parquet_metadata_cache = true")
     # the chart window is read in batches of whole models, so that memory stays bounded;
     # a second cursor reads the next batch in a thread while numpy works on this one
     # (DuckDB and numpy release the GIL)
     reader = connection.cursor()
     reader.execute("SET TimeZone = 'UTC'")
     reader.execute("SET enable_progress_bar = false")
+    # every chart batch reads the same parts' footers (parts never change: named by hash);
+    # a setting of each cursor, like the time zone
+    for cursor in (connection, reader):
+        cursor.execute("SET parquet_metadata_cache = true")
     with ThreadPoolExecutor(max_workers=1) as pool:
         summaries = pool.submit(_chart_summaries, reader, location, params)
         series = _read_series(connection, location, params)
