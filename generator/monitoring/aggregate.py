@@ -7,24 +7,33 @@ numeric arrays, read in batches of whole models so that memory stays bounded; a
 worker thread reads the next batch while numpy works on the current one).
 
 Where the time goes (1,000 models, 11M rows, 2 cores; `benchmarks.bench_monitoring`,
-a fresh process per run): summarize 0.5-0.6 s, about 0.75 s of CPU, 0.15-0.3 s of it
-in the kernel faulting in fresh pages (~60,000 minor faults). Main thread: connecting
-(~0.03 s), the per-series history from the parts' series summaries (390,000 rows,
-STATS_SQL, ~0.07 s; the GROUP BY over every row, without summaries, is ~0.25 s), then
-the chart window's observations (2.7M in 90 days, 3.4M counting the rows of the
-window's first month before it), read in batches of ~1M by a worker thread (~0.07 s
-of DuckDB and hash lookups per batch) while the main thread works on the previous one
-and, before the first, makes the thresholds and the portfolio's arrays. Per batch:
-one stable argsort and two gathers (`_chart`, ~0.015 s), the windows' sums by
-`reduceat` over each window's own observations (~0.015 s), the portfolio (~0.006 s),
-and the hand-off objects, 7,500 `MetricHealth` and 22,500 `WindowStats`: named tuples
-made by `tuple.__new__` from zipped columns, with the cyclic GC paused (~0.016 s);
-leaving, the objects are promoted to the GC's oldest generation unscanned (a young
-collection over them and the cards cost 0.1 s). The main thread still waits
-0.04-0.1 s for the worker, mostly for the first batch. 10,000 models (109M rows): 5.1 s
-(10.2 s without summaries), peak RSS 1.35 GB with the cards loaded; there the worker's
-reads (~4.2 s for 34M observations, twice the cost per row of 1,000 models) are the
-bottleneck and the main thread waits ~0.7 s for them.
+a fresh process per run): summarize 0.55-0.65 s, about 0.75 s of CPU, 0.15-0.3 s of
+it in the kernel faulting in fresh pages. Main thread: connecting (~0.03 s), the
+per-series history from the parts' series summaries (390,000 rows, STATS_SQL,
+~0.07-0.1 s; the GROUP BY over every row, without summaries, is ~0.25 s), then the
+chart window's observations (2.7M in 90 days, 3.4M counting the rows of the window's
+first month before it), read in batches of ~1M (the first ~250,000) by a worker
+thread while the main thread works on the previous one and, before the first, makes
+the thresholds and the portfolio's arrays. The worker reads them by row numbers
+(`_ordered_points`): parts are sorted by series and their summaries count each
+series' rows, so a batch of whole models is one row range per part, read without
+the key strings (hashing three strings per row was most of the read's cost) and
+already in (series, time) order once each series' pieces are put one after another;
+it first matches the chart months' summary rows to the series (`_chart_summaries`
+while STATS_SQL runs, then `_ordered_parts`, ~0.07 s). Per batch on the main thread:
+the daily values (`_chart`, ~0.01 s, no sort), the windows' sums by `reduceat` over
+each window's own observations (~0.02 s), the portfolio (~0.006 s), and the hand-off
+objects, 7,500 `MetricHealth` and 22,500 `WindowStats`: named tuples made by
+`tuple.__new__` from zipped columns, with the cyclic GC paused (~0.016 s); leaving,
+the objects are promoted to the GC's oldest generation unscanned (a young collection
+over them and the cards cost 0.1 s). The main thread waits ~0.1 s for the worker,
+mostly for the first batch. 10,000 models (109M rows, 34M observations read): 3.6-4.1 s
+(4.3-5.8 s when it was read by CHART_SQL's key hashes, by a cursor that did not cache
+the parts' footers; ~11 s without summaries),
+peak RSS 1.6 GB with the cards loaded. There the main thread is the bottleneck: the
+history (~0.7 s), the windows (~1.0 s), the hand-off objects (~0.75 s), the daily values
+(~0.3 s) and the portfolio and chart series (~0.6 s), while the worker's reads take
+~2 s and the main thread waits ~0.3 s for them.
 
 Time is handled as integer microseconds since the epoch (UTC) and days as
 integers since the epoch: comparisons stay cheap and no time-zone database is
@@ -96,6 +105,10 @@ CHART_DAYS = 90
 """Days of the model charts; also the look-back of the 90-day window and the portfolio
 (which additionally reads each series' last value before these days: see `_Window`)."""
 CHART_BATCH_POINTS = 1_000_000
+CHART_READ_ROWS = 1_000_000
+"""Rows of a part read at once for the chart, at most (up to 4 batches' worth: each
+query costs a few milliseconds whatever it reads); 16 MB of times and values, below
+the size from which the allocator maps fresh pages for every array."""
 """Chart-window observations handled at once. Batches this small keep numpy's arrays
 (8 MB each) in memory the allocator reuses from batch to batch: with 4M points, every
 batch mapped fresh pages for its temporaries, and the page faults cost more time than
@@ -192,9 +205,12 @@ def _models(catalog: Catalog) -> dict[str, list[Any]]:
 #    the rest (the current month, or every part of a store without summaries);
 #    its cost follows the number of series, not the years of history kept;
 # 2. the raw observations of the chart window (from the first day of its month, for the
-#    last value before the window), keyed by a 64-bit hash of the
-#    series key; numpy sorts them once and derives the daily chart points, the
-#    7/30/90-day windows, breaches and the portfolio from the sorted arrays.
+#    last value before the window): times and values by row numbers, in series order,
+#    from parts whose summaries say which rows each series holds (`_ordered_points`);
+#    else (a remote store, a part without a summary or not matching it) keyed by a
+#    64-bit hash of the series key (CHART_SQL) and sorted once by numpy. numpy derives
+#    the daily chart points, the 7/30/90-day windows, breaches and the portfolio from
+#    the sorted arrays.
 #
 # Joins on the key strings and million-group GROUP BYs (series × day) are several
 # times slower than both scans together, so there are none.
@@ -564,18 +580,23 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
         )
     connection = duckdb_connect(location)
     connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    # every chart batch reads the same parts' footers (parts never change: named by hash)
-    connection.execute("SET parquet_metadata_cache = true")
-    series = _read_series(connection, location, params)
     # the chart window is read in batches of whole models, so that memory stays bounded;
     # a second cursor reads the next batch in a thread while numpy works on this one
     # (DuckDB and numpy release the GIL)
-    batches = _batches(series, window)
     reader = connection.cursor()
     reader.execute("SET TimeZone = 'UTC'")
     reader.execute("SET enable_progress_bar = false")
+    # every chart batch reads the same parts' footers (parts never change: named by hash);
+    # a setting of each cursor, like the time zone
+    for cursor in (connection, reader):
+        cursor.execute("SET parquet_metadata_cache = true")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(_chart_points, reader, source, series, params, *batches[0])
+        summaries = pool.submit(_chart_summaries, reader, location, params)
+        series = _read_series(connection, location, params)
+        batches = _batches(series, window)
+        plan = pool.submit(_ordered_parts, summaries, series)
+        chart_args = (reader, source, plan, series, params)
+        pending = pool.submit(_read_points, *chart_args, *batches[0])
         # while the first batch is read
         series.thresholds = _thresholds(series, catalog)
         limits = series.limits()
@@ -592,8 +613,7 @@ def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
         for number, (lo, hi) in enumerate(batches):
             points = pending.result()
             if number + 1 < len(batches):
-                after = batches[number + 1]
-                pending = pool.submit(_chart_points, reader, source, series, params, *after)
+                pending = pool.submit(_read_points, *chart_args, *batches[number + 1])
             chart = _chart(points, params, lo, hi)
             del points
             # whole models: the runs of the batch's models
@@ -713,7 +733,8 @@ def _batches(series: _Series, window: _Window) -> list[tuple[int, int]]:
     points = (series.n * np.minimum(1.0, (inside + 1) / span)).tolist()
     result, lo, total = [], 0, 0.0
     for _, first, end in series.model_runs():
-        if total >= CHART_BATCH_POINTS and first > lo:
+        # the first batch is smaller: the main thread has little to do until it is read
+        if total >= (CHART_BATCH_POINTS if result else CHART_BATCH_POINTS // 4) and first > lo:
             result.append((lo, first))
             lo, total = first, 0.0
         total += sum(points[first:end])
@@ -727,6 +748,239 @@ def _arrays(connection: Any, sql: str) -> dict[str, Any]:
     `fetchnumpy` for millions of rows; the columns read here are never NULL)."""
     table = connection.sql(sql).to_arrow_table()
     return {name: _numpy(table.column(name)) for name in table.column_names}
+
+
+@dataclass
+class _OrderedPart:
+    """A local part of the chart's months whose rows are read by row numbers, without their
+    key strings: its rows are sorted by series (`SORT_ORDER`), and its series summary lists
+    the series in the same order with their row counts, first and last times.
+
+    Summary row `i` names the rows `[row_start[i], row_start[i + 1])`, of series
+    `series_no[i]` (-1: a key with no rows up to the as-of day); the rows of series lo..hi-1
+    are then one range of the part's rows. Rows are read ahead, CHART_READ_ROWS at a time,
+    into `chunk_t` and `chunk_value` (from row `chunk_start`)."""
+
+    path: str
+    series_no: Any
+    row_start: Any
+    first_us: Any
+    last_us: Any
+    known: Any
+    """The summary rows with a series number (their numbers increase)."""
+    chunk_start: int = 0
+    chunk_t: Any = None
+    chunk_value: Any = None
+
+    def rows(self, connection: Any, row: int, row_end: int) -> tuple[Any, Any]:
+        """Times and values of rows `[row, row_end)`."""
+        chunk = self.chunk_t
+        if chunk is None or row < self.chunk_start or row_end > self.chunk_start + len(chunk):
+            self.chunk_t = self.chunk_value = None
+            ahead = min(CHART_READ_ROWS, 4 * (row_end - row))
+            read_end = min(max(row_end, row + ahead), int(self.row_start[-1]))
+            columns = _arrays(
+                connection,
+                f"SELECT epoch_us(ts) AS t, value FROM read_parquet({sql_string(self.path)}, "
+                f"file_row_number = true) WHERE file_row_number >= {row} "
+                f"AND file_row_number < {read_end}",
+            )
+            self.chunk_start, self.chunk_t, self.chunk_value = row, columns["t"], columns["value"]
+            if len(self.chunk_t) != read_end - row:
+                raise _PartMismatch(self.path)
+        offset = row - self.chunk_start
+        return (
+            self.chunk_t[offset : offset + row_end - row],
+            self.chunk_value[offset : offset + row_end - row],
+        )
+
+
+class _PartMismatch(Exception):
+    """A part's rows are not those its series summary describes."""
+
+
+def _chart_summaries(
+    connection: Any, location: StoreLocation, params: dict[str, int]
+) -> tuple[list[str], dict[str, Any], dict[str, int]] | None:
+    """For `_ordered_parts`: the parts of the months the chart reads, their summaries' rows
+    (with each key's hash) and the parts' row counts; None for a remote store or a part
+    without a summary. Two queries for all the parts (each costs a few milliseconds), read
+    while STATS_SQL runs."""
+    if location.is_remote:
+        return None
+    chosen = []
+    for part, summary in Store(location.path).summarized_parts():  # type: ignore[arg-type]
+        start, stop = _month_bounds(part)
+        if stop <= params["read_start_us"] or start >= params["end_us"]:
+            continue
+        if summary is None:
+            return None
+        chosen.append((part, summary))
+    if not chosen:
+        return [], {}, {}
+    columns = _arrays(
+        connection,
+        "SELECT file_index, hash(model_id, metric, segment) AS key_hash, n, first_us, last_us "
+        f"FROM {parquet_source([summary for _, summary in chosen])}",
+    )
+    rows = dict(
+        connection.execute(
+            "SELECT file_name, sum(num_rows) FROM parquet_file_metadata("
+            f"[{', '.join(sql_string(part) for part, _ in chosen)}]) GROUP BY file_name"
+        ).fetchall()
+    )
+    return [part for part, _ in chosen], columns, rows
+
+
+def _ordered_parts(summaries: Any, series: _Series) -> list[_OrderedPart] | None:
+    """Every part of the months the chart reads, as `_OrderedPart`s (`summaries`: the future
+    of `_chart_summaries`); None (read by CHART_SQL) for a remote store, a part without a
+    summary or whose summary does not match it, or two series keys with one hash.
+
+    A summary row is matched to its series by the key's hash. A key of a summary that is
+    not a series (all its rows are after the as-of day: every key with an earlier row is
+    one) may match another series' hash: its rows are dropped by their time all the same."""
+    import numpy as np
+
+    read = summaries.result()
+    if read is None or not len(series):
+        return None
+    chosen, columns, rows = read
+    if not chosen:
+        return []
+    order = np.argsort(series.key_hash, kind="stable")
+    sorted_hashes = series.key_hash[order]
+    if bool((sorted_hashes[1:] == sorted_hashes[:-1]).any()):
+        return None
+    file_index = np.asarray(columns["file_index"], dtype=np.int64)
+    if bool((np.diff(file_index) < 0).any()):
+        return None
+    key_hash = np.asarray(columns["key_hash"], dtype=np.uint64)
+    # looked up in hash order: searchsorted is several times faster on sorted needles
+    by_hash = np.argsort(key_hash)
+    at = np.minimum(np.searchsorted(sorted_hashes, key_hash[by_hash]), len(sorted_hashes) - 1)
+    all_series_no = np.empty(len(key_hash), dtype=np.int64)
+    all_series_no[by_hash] = np.where(sorted_hashes[at] == key_hash[by_hash], order[at], -1)
+    all_counts = np.asarray(columns["n"], dtype=np.int64)
+    all_first = np.asarray(columns["first_us"], dtype=np.int64)
+    all_last = np.asarray(columns["last_us"], dtype=np.int64)
+    edges = np.searchsorted(file_index, np.arange(len(chosen) + 1)).tolist()
+    parts = []
+    for number, part in enumerate(chosen):
+        low, high = edges[number], edges[number + 1]
+        series_no, counts = all_series_no[low:high], all_counts[low:high]
+        known = np.flatnonzero(series_no >= 0)
+        if rows.get(part) != int(counts.sum()) or bool((np.diff(series_no[known]) <= 0).any()):
+            return None
+        row_start = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=row_start[1:])
+        parts.append(
+            _OrderedPart(part, series_no, row_start, all_first[low:high], all_last[low:high], known)
+        )
+    return parts
+
+
+def _read_points(
+    connection: Any,
+    source: str,
+    plan: Any,
+    series: _Series,
+    params: dict[str, int],
+    lo: int,
+    hi: int,
+) -> tuple[Any, ...]:
+    """The chart window's observations of series lo..hi-1, for `_chart`: by row numbers
+    (`_ordered_points`) when `plan` (the future of `_ordered_parts`) gives the parts and
+    they match their summaries, else by CHART_SQL (`_chart_points`). Runs in a worker
+    thread: `connection` is its own cursor."""
+    parts = plan.result()
+    if parts is not None:
+        try:
+            return _ordered_points(connection, parts, params, lo, hi)
+        except _PartMismatch:
+            pass
+    return _chart_points(connection, source, series, params, lo, hi)
+
+
+def _ordered_points(
+    connection: Any, parts: list[_OrderedPart], params: dict[str, int], lo: int, hi: int
+) -> tuple[Any, Any, Any, Any]:
+    """The chart window's observations of series lo..hi-1 from `parts`, read by row numbers
+    and put in series order, each series' pieces in part order: (None, times, values,
+    bounds), or, when a piece is not in time order, (series numbers, times, values, None)
+    for `_chart` to sort. Raises `_PartMismatch` when a piece's first or last time is not
+    its summary's."""
+    import numpy as np
+
+    pieces = []  # per part: its times and values, summary rows low..high, their rows
+    numbers, counts, newest, oldest = [], [], [], []
+    for part in parts:
+        first, end = np.searchsorted(part.series_no[part.known], [lo, hi])
+        if first == end:
+            continue
+        low, high = int(part.known[first]), int(part.known[end - 1]) + 1
+        row = int(part.row_start[low])
+        t, value = part.rows(connection, row, int(part.row_start[high]))
+        start = part.row_start[low:high] - row
+        count = np.diff(part.row_start[low : high + 1])
+        if bool(
+            (t[start] != part.first_us[low:high]).any()
+            or (t[start + count - 1] != part.last_us[low:high]).any()
+        ):
+            raise _PartMismatch(part.path)
+        pieces.append((t, value, high - low, start, count))
+        numbers.append(part.series_no[low:high])
+        counts.append(count)
+        newest.append(int(part.last_us[low:high].max()))
+        oldest.append(int(part.first_us[low:high].min()))
+    if not pieces:
+        empty = np.empty(0, dtype=np.int64)
+        return None, empty, np.empty(0, dtype=np.float64), np.zeros(hi - lo + 1, np.int64)
+    numbers, count = np.concatenate(numbers), np.concatenate(counts)
+    # where each piece goes: series by series, each series' pieces in part order (a key
+    # that is no series is left out)
+    order = np.argsort(numbers, kind="stable")
+    order = order[numbers[order] >= 0]
+    destination = np.full(len(numbers), -1, dtype=np.int64)
+    destination[order] = np.cumsum(count[order]) - count[order]
+    sizes = np.zeros(hi - lo, dtype=np.int64)
+    np.add.at(sizes, numbers[order] - lo, count[order])
+    bounds = np.zeros(hi - lo + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    if len(pieces) == 1 and len(order) == len(numbers):
+        t, value = pieces[0][0], pieces[0][1]  # one part, in order: views of what was read
+    else:
+        total = int(bounds[-1])
+        t, value = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.float64)
+        done = 0
+        for piece_t, piece_value, size, start, piece_count in pieces:
+            to = destination[done : done + size]
+            done += size
+            known = to >= 0
+            if not known.all():
+                chosen = _ranges(start[known], piece_count[known])
+                piece_t, piece_value = piece_t[chosen], piece_value[chosen]
+                to, piece_count = to[known], piece_count[known]
+            if len(to) == 1 or bool((to[1:] == to[:-1] + piece_count[:-1]).all()):
+                at = int(to[0])  # one run
+                t[at : at + len(piece_t)] = piece_t
+                value[at : at + len(piece_t)] = piece_value
+            else:
+                spots = _ranges(to, piece_count)
+                t[spots] = piece_t
+                value[spots] = piece_value
+    # rows after the as-of day (or, in a foreign part, before the read start) are dropped
+    if max(newest) >= params["end_us"] or min(oldest) < params["read_start_us"]:
+        inside = (t >= params["read_start_us"]) & (t < params["end_us"])
+        kept = np.zeros(len(t) + 1, dtype=np.int64)
+        np.cumsum(inside, out=kept[1:])
+        t, value, bounds = t[inside], value[inside], kept[bounds]
+    if len(t) > 1:
+        backwards = t[1:] < t[:-1]
+        backwards[bounds[1:-1][(bounds[1:-1] > 0) & (bounds[1:-1] < len(t))] - 1] = False
+        if bool(backwards.any()):
+            return np.repeat(np.arange(lo, hi), np.diff(bounds)), t, value, None
+    return None, t, value, bounds
 
 
 def _chart_points(
@@ -777,24 +1031,30 @@ def _chart_points(
     return series_no, points["t"], points["value"]
 
 
-def _chart(points: tuple[Any, Any, Any], params: dict[str, int], lo: int, hi: int) -> _Chart:
-    """The observations of `_chart_points`, sorted by (series, time), and their daily values."""
+def _chart(points: tuple[Any, ...], params: dict[str, int], lo: int, hi: int) -> _Chart:
+    """The observations of `_chart_points` (series numbers, times, values) or of
+    `_ordered_points`, sorted by (series, time), and their daily values."""
     import numpy as np
 
-    series_no, t, value = points
+    series_no, t, value, *sorted_bounds = points
     t = np.asarray(t, dtype=np.int64)
     value = np.asarray(value, dtype=np.float64)
-    bounds = np.zeros(hi - lo + 1, dtype=np.int64)
-    np.cumsum(np.bincount(series_no, minlength=hi)[lo:], out=bounds[1:])
-    # one int64 sort key: series number above milliseconds since the read start (below
-    # 2**34: 198 days)
-    sort_key = (series_no << 34) | ((t - params["read_start_us"]) // 1000)
-    del series_no
-    sort = np.argsort(sort_key, kind="stable")
-    del sort_key
-    t, value = np.take(t, sort), np.take(value, sort)
-    del sort
-    _settle_ties(t, value, bounds)
+    if sorted_bounds and sorted_bounds[0] is not None:
+        # in series order, each series' observations in time order: what the sort below
+        # would give (it is stable), but for ties in one instant, which are settled alike
+        bounds = sorted_bounds[0]
+    else:
+        bounds = np.zeros(hi - lo + 1, dtype=np.int64)
+        np.cumsum(np.bincount(series_no, minlength=hi)[lo:], out=bounds[1:])
+        # one int64 sort key: series number above milliseconds since the read start (below
+        # 2**34: 198 days)
+        sort_key = (series_no << 34) | ((t - params["read_start_us"]) // 1000)
+        del series_no
+        sort = np.argsort(sort_key, kind="stable")
+        del sort_key
+        t, value = np.take(t, sort), np.take(value, sort)
+        del sort
+    t, value = _settle_ties(t, value, bounds)
     offset = t // DAY_US - params["chart_start_us"] // DAY_US
     # the last observation of each day: where the day or the series changes
     last_of_day = np.ones(len(t), dtype=bool)
@@ -811,18 +1071,21 @@ def _chart(points: tuple[Any, Any, Any], params: dict[str, int], lo: int, hi: in
     return _Chart(t, value, bounds, *daily, *_kept(shown, *daily), lo, hi)
 
 
-def _settle_ties(t: Any, value: Any, bounds: Any) -> None:
-    """Order, in place, the observations of a series that the millisecond sort key left
-    in arrival order: those within one millisecond by time, and several at one instant (a
-    version switch) by value, so that nothing depends on how rows are split into parts."""
+def _settle_ties(t: Any, value: Any, bounds: Any) -> tuple[Any, Any]:
+    """Order the observations of a series that the millisecond sort key left in arrival
+    order: those within one millisecond by time, and several at one instant (a version
+    switch) by value, so that nothing depends on how rows are split into parts (in place,
+    or in a copy of read-only arrays)."""
     import numpy as np
 
     if len(t) < 2:
-        return
+        return t, value
     unsorted = t[1:] <= t[:-1]
     unsorted[bounds[1:-1][(bounds[1:-1] > 0) & (bounds[1:-1] < len(t))] - 1] = False
     if not unsorted.any():
-        return
+        return t, value
+    if not (t.flags.writeable and value.flags.writeable):
+        t, value = t.copy(), value.copy()
     # the runs of one series and one millisecond that hold an unsorted pair
     millisecond = t // 1000
     run_start = np.ones(len(t), dtype=bool)
@@ -832,6 +1095,7 @@ def _settle_ties(t: Any, value: Any, bounds: Any) -> None:
     rows = np.flatnonzero(np.isin(run, run[np.flatnonzero(unsorted)]))
     order = rows[np.lexsort((value[rows], t[rows], run[rows]))]
     t[rows], value[rows] = t[order], value[order]
+    return t, value
 
 
 def _kept(mask: Any, offset: Any, value: Any, bounds: Any) -> tuple[Any, Any, Any]:

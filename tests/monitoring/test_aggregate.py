@@ -559,3 +559,108 @@ def test_the_summary_does_not_depend_on_how_rows_are_split_into_parts(
     assert summaries[0] == summaries[1]
     models, series, _, _ = summaries[0]
     assert [w.count for w in models["split"].metrics[0].windows] == [14, 60, 180]
+
+
+def _spied_chart_reads(monkeypatch) -> list[str]:
+    """Which path read each chart batch: 'rows' (by row numbers) or 'hash' (CHART_SQL)."""
+    from generator.monitoring import aggregate
+
+    reads: list[str] = []
+    ordered, hashed = aggregate._ordered_points, aggregate._chart_points
+
+    def by_rows(*args):
+        points = ordered(*args)
+        reads.append("rows")
+        return points
+
+    def by_hash(*args):
+        reads.append("hash")
+        return hashed(*args)
+
+    monkeypatch.setattr(aggregate, "_ordered_points", by_rows)
+    monkeypatch.setattr(aggregate, "_chart_points", by_hash)
+    return reads
+
+
+def test_the_chart_is_read_by_row_numbers_like_by_key_hashes(scenario, monkeypatch) -> None:
+    """Parts with series summaries are read by row ranges, without the key strings; a
+    store whose parts lack summaries by CHART_SQL; both give the same summary."""
+    from generator.monitoring import aggregate
+
+    catalog, summary, _ = scenario
+    expected = _comparable(summary)
+    reads = _spied_chart_reads(monkeypatch)
+    monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", 80)
+    assert _comparable(summarize(catalog, as_of=AS_OF)) == expected
+    assert len(reads) > 3 and set(reads) == {"rows"}
+    reads.clear()
+    monkeypatch.setattr(aggregate, "_ordered_parts", lambda *args: None)
+    assert _comparable(summarize(catalog, as_of=AS_OF)) == expected
+    assert len(reads) > 3 and set(reads) == {"hash"}
+
+
+@pytest.mark.parametrize("damage", ["row count", "first time", "last time"])
+def test_a_part_that_does_not_match_its_summary_is_read_by_key_hashes(
+    scenario, monkeypatch, damage
+) -> None:
+    """A summary whose row counts do not add up to its part's rows sends every batch to
+    CHART_SQL; one whose series do not start or end at its times, the batches reading it."""
+    from generator.monitoring import aggregate
+
+    catalog, summary, _ = scenario
+    expected = _comparable(summary)
+    reads = _spied_chart_reads(monkeypatch)
+    monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", 80)
+    real_summaries, real_parts = aggregate._chart_summaries, aggregate._ordered_parts
+
+    def miscounted(*args):
+        parts, columns, rows = real_summaries(*args)
+        columns = dict(columns, n=columns["n"] + (columns["file_index"] == 0))
+        return parts, columns, rows
+
+    def mistimed(*args):
+        parts = real_parts(*args)
+        name = "first_us" if damage == "first time" else "last_us"
+        setattr(parts[-1], name, getattr(parts[-1], name) - 1)
+        return parts
+
+    if damage == "row count":
+        monkeypatch.setattr(aggregate, "_chart_summaries", miscounted)
+    else:
+        monkeypatch.setattr(aggregate, "_ordered_parts", mistimed)
+    assert _comparable(summarize(catalog, as_of=AS_OF)) == expected
+    assert "hash" in reads
+    if damage == "row count":
+        assert set(reads) == {"hash"}
+
+
+def test_series_pieces_out_of_time_order_are_sorted(scenario, tmp_path, monkeypatch) -> None:
+    """Two parts of one month whose rows of a series interleave in time (an export of
+    noon values after one of morning values): read by row numbers, the pieces come part
+    after part and are sorted like the rows CHART_SQL reads."""
+    import shutil
+
+    from generator.monitoring import aggregate
+
+    catalog, _, _ = scenario
+    with_summaries = tmp_path / "with" / "catalog"
+    shutil.copytree(catalog.root, with_summaries)
+    noon = [
+        ["healthy", "1.0.0", _day(offset).replace("06:00", "12:00"), "auc", "", 0.8 + offset / 1e4]
+        for offset in range(1, 120, 3)
+    ]
+    ingest(load(with_summaries), [write_csv(tmp_path / "noon.csv", noon)], IngestOptions())
+    plain = tmp_path / "plain" / "catalog"
+    shutil.copytree(with_summaries, plain, ignore=shutil.ignore_patterns("series-*"))
+    expected = _comparable(summarize(load(plain), as_of=AS_OF))
+    sorted_by_chart = []
+    chart = aggregate._chart
+
+    def spied(points, *args):
+        sorted_by_chart.append(points[0] is not None)
+        return chart(points, *args)
+
+    monkeypatch.setattr(aggregate, "_chart", spied)
+    reads = _spied_chart_reads(monkeypatch)
+    assert _comparable(summarize(load(with_summaries), as_of=AS_OF)) == expected
+    assert set(reads) == {"rows"} and sorted_by_chart == [True]
