@@ -41,7 +41,6 @@ from collections import defaultdict
 from pathlib import Path
 
 from generator.jsontext import json_text
-from generator.scaffold import atomic_write
 
 FORMAT = 1
 RECORDS_NAME = "search-records.marshal"
@@ -197,6 +196,8 @@ def build_index(records: list[Record], output: Path) -> int:
 def write_records(path: Path, records: dict[str, Record], *, merge: bool = False) -> None:
     """Save the records (by page path) for the indexer; with `merge`, over the saved ones
     (a partial render: the pages it did not render keep their records)."""
+    from generator.scaffold import atomic_write  # (not in the indexer process: pydantic)
+
     if merge:
         records = {**read_records(path), **records}
     atomic_write(path, marshal.dumps({key: records[key] for key in sorted(records)}), durable=False)
