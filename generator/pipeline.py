@@ -6,7 +6,7 @@
     narrow                optional: only what one audience may see
     build_site_context    → SiteContext (the typed context of every template)
     render_site           → build/docs/ (Markdown, data, assets) + build/overrides/
-    build_site            → site/ (MkDocs or Zensical, Pagefind), swapped in atomically
+    build_site            → site/ (MkDocs or Zensical, search index), swapped in atomically
 
 Nothing is written until load, validation and aggregation have all succeeded.
 """

@@ -70,7 +70,7 @@ def _site_options(command: click.Command) -> click.Command:
     is_flag=True,
     help="Fail on any validation problem (warnings too), policy-file problem or broken link.",
 )
-@click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
+@click.option("--no-search", is_flag=True, help="Skip the search index (site/search-index/).")
 def build(
     catalog: Path,
     config_file: Path | None,
