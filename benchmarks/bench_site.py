@@ -5,9 +5,8 @@
 For 100 and 1,000 synthetic models with 90 days of monitoring (10,000 with
 --large), interleaved, median of 3 runs each:
 
-* `govcat build` (validate → aggregate → render → MkDocs, with the search
-  index built beside it), with the
-  time of each of its stages as the child reports it;
+* `govcat build` (validate → aggregate → render → MkDocs, with the search index
+  built beside it), with the time of each of its stages as the child reports it;
 * the floor: `mkdocs build` of as many plain ~2 KB pages as the govcat site has
   (models, datasets, teams, tags and the section pages), with the same theme and
   plugins (Material, no search plugin) and a nav of the same shape (home and seven

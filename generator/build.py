@@ -495,14 +495,13 @@ def build_site(
     strict: bool = False,
     search: bool = True,
     source_digest: str = "",
-    search_records: Path | None = None,
 ) -> BuildResult:
     """Build the site described by `config` and swap it into `site_dir`.
 
     `config["site_dir"]` is replaced by a temporary folder beside `site_dir`.
 
-    With `search` the search index is built from render's `search_records` (see
-    `generator.search_index`) while the site builder runs.
+    With `search` the search index is built from the records render left beside
+    `docs_dir` (see `generator.search_index`) while the site builder runs.
     """
     if engine not in ENGINES:
         raise BuildError(f"unknown engine '{engine}' — use one of {', '.join(ENGINES)}")
@@ -540,8 +539,7 @@ def build_site(
     indexer = None
     try:
         if search:
-            records = search_records or docs_dir.parent / RECORDS_NAME
-            indexer = _SearchIndexer(records, config_file.parent)
+            indexer = _SearchIndexer(docs_dir.parent / RECORDS_NAME, config_file.parent)
         relative_site = _relative(temporary, config_file.parent)
         write_effective_config(config_file, {**config, "site_dir": relative_site})
         with source_date(as_of):

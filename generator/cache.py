@@ -69,6 +69,18 @@ def salt(catalog_root: Path, policy_file: str = "policy.yaml") -> str:
     return digest.hexdigest()[:24]
 
 
+def read_marshal_dict(path: Path) -> dict[Any, Any]:
+    """A dict saved with `marshal` ({} when the file is missing, damaged or not a dict).
+
+    One read, then `loads`: `marshal.load` on a file reads it object by object, ~7x
+    slower (2 s instead of 0.3 s for 10,000 cards)."""
+    try:
+        loaded = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def entry_key(folder: str, name: str, raw: bytes) -> bytes:
     """The cache key of one file: its folder, name and content."""
     digest = hashlib.blake2b(digest_size=20)
@@ -98,14 +110,7 @@ class CardCache:
         return cache
 
     def _read(self) -> None:
-        try:
-            # one read, then loads: marshal.load on a file reads it object by object,
-            # ~7x slower (2 s instead of 0.3 s for 10,000 cards)
-            loaded = marshal.loads(self.path.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return
-        if isinstance(loaded, dict):
-            self._entries = loaded
+        self._entries = read_marshal_dict(self.path)
 
     def get(self, key: bytes) -> Any | None:
         """The cached data for a key, or None (counts hits and misses)."""

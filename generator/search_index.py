@@ -40,6 +40,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from generator.cache import read_marshal_dict
 from generator.jsontext import json_text
 
 FORMAT = 1
@@ -175,14 +176,13 @@ def build_index(records: list[Record], output: Path) -> int:
     (output / "p").mkdir(parents=True, exist_ok=True)
     for prefix, chunk in chunks.items():
         (output / "t" / file_name(prefix)).write_text(json_text(chunk), encoding="utf-8")
-    pages = 0
-    for start in range(0, len(records), PAGE_CHUNK):
+    page_files = range(0, len(records), PAGE_CHUNK)
+    for start in page_files:
         rows = [
             [url, title, excerpt]
             for url, title, excerpt, _, _ in records[start : start + PAGE_CHUNK]
         ]
         (output / "p" / f"{start // PAGE_CHUNK}.json").write_text(json_text(rows), encoding="utf-8")
-        pages += 1
     manifest = {
         "format": FORMAT,
         "pages": len(records),
@@ -190,7 +190,7 @@ def build_index(records: list[Record], output: Path) -> int:
         "prefixes": sorted(chunks),
     }
     (output / "index.json").write_text(json_text(manifest), encoding="utf-8")
-    return len(chunks) + pages + 1
+    return len(chunks) + len(page_files) + 1
 
 
 def write_records(path: Path, records: dict[str, Record], *, merge: bool = False) -> None:
@@ -200,16 +200,12 @@ def write_records(path: Path, records: dict[str, Record], *, merge: bool = False
 
     if merge:
         records = {**read_records(path), **records}
-    atomic_write(path, marshal.dumps({key: records[key] for key in sorted(records)}), durable=False)
+    atomic_write(path, marshal.dumps(records), durable=False)
 
 
 def read_records(path: Path) -> dict[str, Record]:
     """The saved records ({} when there are none or they are unreadable)."""
-    try:
-        loaded = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
+    return read_marshal_dict(path)
 
 
 KIND_ORDER = {"models": 0, "datasets": 1, "teams": 2}

@@ -972,9 +972,7 @@ def _ordered_points(
     # rows after the as-of day (or, in a foreign part, before the read start) are dropped
     if max(newest) >= params["end_us"] or min(oldest) < params["read_start_us"]:
         inside = (t >= params["read_start_us"]) & (t < params["end_us"])
-        kept = np.zeros(len(t) + 1, dtype=np.int64)
-        np.cumsum(inside, out=kept[1:])
-        t, value, bounds = t[inside], value[inside], kept[bounds]
+        t, value, bounds = _kept(inside, t, value, bounds)
     if len(t) > 1:
         backwards = t[1:] < t[:-1]
         backwards[bounds[1:-1][(bounds[1:-1] > 0) & (bounds[1:-1] < len(t))] - 1] = False

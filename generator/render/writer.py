@@ -20,13 +20,16 @@ the parent merges what they wrote (`state()` / `merge()`), so `digest()`,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from generator.cache import read_marshal_dict
 from generator.jsontext import json_text
+from generator.scaffold import atomic_write
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 _OPEN_FLAGS |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -66,14 +69,7 @@ def _size_and_time(path: str) -> tuple[int, int] | None:
 
 def _load_record(record: Path | None) -> dict[str, tuple[str, int, int]]:
     """The last render's record ({} when there is none or it is unreadable)."""
-    if record is None:
-        return {}
-    try:
-        # marshal.load on a file reads it object by object: ~7x slower than loads
-        entries = marshal.loads(record.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return entries if isinstance(entries, dict) else {}
+    return {} if record is None else read_marshal_dict(record)
 
 
 class Writer:
@@ -175,14 +171,8 @@ class Writer:
         if self.record is None:
             return
         entries = {**self.known, **self.entries} if partial else self.entries
-        temporary = self.record.with_name(f".{self.record.name}.{os.getpid()}.tmp")
-        try:
-            self.record.parent.mkdir(parents=True, exist_ok=True)
-            with open(temporary, "wb") as stream:
-                marshal.dump(entries, stream)
-            os.replace(temporary, self.record)
-        except (OSError, ValueError):
-            Path(temporary).unlink(missing_ok=True)
+        with contextlib.suppress(OSError, ValueError):
+            atomic_write(self.record, marshal.dumps(entries), durable=False)
 
     def digest(self) -> str:
         """One hash of every path and content written: equal digests, equal trees."""

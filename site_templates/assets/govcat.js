@@ -47,7 +47,6 @@
 
   var SEARCH_ROOT = ROOT + "search-index/";
   var TOKEN = /[\p{L}\p{N}]+(?:_[\p{L}\p{N}]+)*|_+/gu; /* the indexer's TOKEN */
-  var manifestPromise = null;
   var fetched = {};
 
   function cachedJson(url) {
@@ -56,8 +55,7 @@
   }
 
   function manifest() {
-    if (!manifestPromise) manifestPromise = fetchJson(SEARCH_ROOT + "index.json");
-    return manifestPromise;
+    return cachedJson(SEARCH_ROOT + "index.json");
   }
 
   function queryWords(query) {
