@@ -111,7 +111,7 @@ class Prepared:
     """The monitoring summary before audience narrowing (reused by the preview)."""
 
 
-def _summarize(catalog: Any, as_of: dt.date) -> MonitoringSummary:
+def _summarize(catalog: Any, as_of: dt.date, prefetched: Any = None) -> MonitoringSummary:
     try:
         from generator.monitoring.aggregate import summarize
     except ImportError:  # monitoring not installed in this tree: every model unmonitored
@@ -122,7 +122,25 @@ def _summarize(catalog: Any, as_of: dt.date) -> MonitoringSummary:
                 for model_id in catalog.models
             },
         )
-    return summarize(catalog, as_of=as_of)
+    return summarize(catalog, as_of=as_of, prefetched=prefetched)
+
+
+def _prefetch(
+    options: BuildOptions, as_of: dt.date, previous: Prepared | None, changed: set[str] | None
+) -> contextlib.AbstractContextManager[Any]:
+    """The monitoring store's reads that need no card (`aggregate.Prefetch`), started
+    before the catalog is validated; a null context when there is nothing to start (a
+    preview after edits aggregates the edited models only: `_summarize_changed`)."""
+    from generator.validate import load_settings
+
+    if changed is not None and previous is not None and previous.summary is not None:
+        return contextlib.nullcontext()
+    try:
+        from generator.monitoring.aggregate import prefetch
+
+        return prefetch(options.catalog, load_settings(options.catalog).monitoring_store, as_of)
+    except (ImportError, GovcatError):  # validation reports a bad store setting
+        return contextlib.nullcontext()
 
 
 def _summarize_changed(
@@ -189,32 +207,38 @@ def _prepare(
     as_of = options.resolved_as_of()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    progress(f"validating {options.catalog}")
-    # build/cache: unchanged cards skip YAML parsing (generator/cache.py)
-    validated = validate_catalog(options.catalog, today=as_of, cache_dir=options.build / "cache")
-    catalog = validated.catalog
-    invalid = any(p.severity == "error" or options.strict for p in validated.problems)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # the aggregation (DuckDB and numpy, mostly outside the GIL) runs in a thread
-        # while this one checks the policy and asks git for the cards' history
-        aggregation = None
-        if not invalid:
-            progress(f"aggregating monitoring for {len(catalog.models)} models")
-            aggregation = pool.submit(_aggregate, options, catalog, as_of, previous, changed)
-        policy_run = run_policy(catalog, as_of)
-        problems = validated.problems + policy_run.problems
-        if invalid or any(p.severity == "error" or options.strict for p in problems):
-            raise ProblemsFound(problems)
-        findings = policy_run.findings
-        governance = (
-            governance_status(catalog, policy_run.policy, findings, as_of)
-            if policy_run.policy is not None
-            else {}
+    # the store's reads that need no card run while the cards are validated
+    with _prefetch(options, as_of, previous, changed) as prefetched:
+        progress(f"validating {options.catalog}")
+        # build/cache: unchanged cards skip YAML parsing (generator/cache.py)
+        validated = validate_catalog(
+            options.catalog, today=as_of, cache_dir=options.build / "cache"
         )
-        history, top = card_history(catalog.root)
-        timings["validate"] = time.perf_counter() - started
-        assert aggregation is not None
-        summary, timings["aggregate"] = aggregation.result()
+        catalog = validated.catalog
+        invalid = any(p.severity == "error" or options.strict for p in validated.problems)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # the aggregation (DuckDB and numpy, mostly outside the GIL) runs in a thread
+            # while this one checks the policy and asks git for the cards' history
+            aggregation = None
+            if not invalid:
+                progress(f"aggregating monitoring for {len(catalog.models)} models")
+                aggregation = pool.submit(
+                    _aggregate, options, catalog, as_of, previous, changed, prefetched
+                )
+            policy_run = run_policy(catalog, as_of)
+            problems = validated.problems + policy_run.problems
+            if invalid or any(p.severity == "error" or options.strict for p in problems):
+                raise ProblemsFound(problems)
+            findings = policy_run.findings
+            governance = (
+                governance_status(catalog, policy_run.policy, findings, as_of)
+                if policy_run.policy is not None
+                else {}
+            )
+            history, top = card_history(catalog.root)
+            timings["validate"] = time.perf_counter() - started
+            assert aggregation is not None
+            summary, timings["aggregate"] = aggregation.result()
     full_summary = summary
     catalog, summary, findings = _narrow(catalog, summary, findings, options.audience)
 
@@ -240,6 +264,7 @@ def _aggregate(
     as_of: dt.date,
     previous: Prepared | None,
     changed: set[str] | None,
+    prefetched: Any = None,
 ) -> tuple[MonitoringSummary, float]:
     """The monitoring summary of `catalog` (what its audience may see), and its seconds."""
     started = time.perf_counter()
@@ -255,9 +280,9 @@ def _aggregate(
         # aggregate only what the audience may see, so the portfolio counts stay exact
         from generator.audience import narrow_catalog
 
-        summary = _summarize(narrow_catalog(catalog, options.audience).catalog, as_of)
+        summary = _summarize(narrow_catalog(catalog, options.audience).catalog, as_of, prefetched)
     else:
-        summary = _summarize(catalog, as_of)
+        summary = _summarize(catalog, as_of, prefetched)
     return summary, time.perf_counter() - started
 
 

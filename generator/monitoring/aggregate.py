@@ -35,6 +35,14 @@ history (~0.7 s), the windows (~1.0 s), the hand-off objects (~0.75 s), the dail
 (~0.3 s) and the portfolio and chart series (~0.6 s), while the worker's reads take
 ~2 s and the main thread waits ~0.3 s for them.
 
+`govcat build` starts the store's half of this work (`prefetch`: DuckDB's imports and
+connection, STATS_SQL, the chart reads' plan and the first batch; none of it needs a
+card) before it validates the catalog, so that it runs while the cards are read:
+validate + aggregate took 0.29-0.35 s instead of 0.41-0.49 s at 100 models, and a
+median 0.89 s instead of 1.21 s at 1,000 (interleaved builds; neutral at 10,000, where
+validation keeps both cores busy). Results come back through `fetchnumpy`, so that
+aggregation never imports pyarrow.
+
 Time is handled as integer microseconds since the epoch (UTC) and days as
 integers since the epoch: comparisons stay cheap and no time-zone database is
 consulted. Everything after the end of the as-of day is ignored, so a build
@@ -171,9 +179,13 @@ class _Window:
 def source_for(catalog: Catalog) -> tuple[StoreLocation, str | None]:
     """The store of `catalog` and the DuckDB table expression over it (None when empty)."""
     location = resolve_store(catalog.root, catalog.settings.monitoring_store)
+    return location, _source(location)
+
+
+def _source(location: StoreLocation) -> str | None:
     if location.is_remote:
-        return location, remote_source(location.url or "")
-    return location, Store(location.path).source_sql()  # type: ignore[arg-type]
+        return remote_source(location.url or "")
+    return Store(location.path).source_sql()  # type: ignore[arg-type]
 
 
 def checked_segments(card: ModelCard) -> list[str]:
@@ -518,94 +530,194 @@ def _thresholds(series: _Series, catalog: Catalog) -> list[MetricThreshold | Non
     return thresholds
 
 
-def summarize(catalog: Catalog, *, as_of: dt.date | None = None) -> MonitoringSummary:
-    """Health of every model of `catalog` as of the end of `as_of` (default: today, UTC)."""
+def summarize(
+    catalog: Catalog, *, as_of: dt.date | None = None, prefetched: Prefetch | None = None
+) -> MonitoringSummary:
+    """Health of every model of `catalog` as of the end of `as_of` (default: today, UTC).
+
+    `prefetched`: the store's half, started by `prefetch` before the catalog was
+    validated; used when it read this catalog's store for this day, else closed."""
+    as_of = as_of or dt.datetime.now(dt.UTC).date()
     with gc_paused():
-        return _summarize(catalog, as_of or dt.datetime.now(dt.UTC).date())
+        store_read = prefetched.take(catalog, as_of) if prefetched is not None else None
+        if store_read is None:
+            location, source = source_for(catalog)
+            store_read = _StoreRead(location, source, _Window(as_of))
+        with store_read:
+            return _summarize(catalog, store_read)
 
 
-def _summarize(catalog: Catalog, as_of: dt.date) -> MonitoringSummary:
-    window = _Window(as_of)
-    location, source = source_for(catalog)
-    summary = MonitoringSummary(as_of=as_of, store=str(location))
+class Prefetch:
+    """The store's half of `summarize` (DuckDB's imports and connection, the series'
+    history and the chart parts' plan, the first chart batch), run in a thread while the
+    caller validates the catalog: none of it depends on the cards. `govcat build` starts
+    one before validating. Use it as a context manager: leaving closes what
+    `summarize` did not take."""
+
+    def __init__(self, catalog_root: Path, store_setting: str, as_of: dt.date) -> None:
+        import threading
+
+        self.as_of = as_of
+        self.location = resolve_store(catalog_root, store_setting)
+        self._read: _StoreRead | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="govcat-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._read = _StoreRead(self.location, _source(self.location), _Window(self.as_of))
+        except BaseException as error:  # raised by `take`, in the caller's thread
+            self._error = error
+
+    def take(self, catalog: Catalog, as_of: dt.date) -> _StoreRead | None:
+        """The store's half, when it read `catalog`'s store for `as_of` (else None); once."""
+        self._thread.join()
+        if self._read is None and self._error is None:
+            return None  # taken already
+        location = resolve_store(catalog.root, catalog.settings.monitoring_store)
+        if (as_of, str(location)) != (self.as_of, str(self.location)):
+            self.close()
+            return None
+        read, error = self._read, self._error
+        self._read = self._error = None
+        if error is not None:
+            raise error
+        return read
+
+    def close(self) -> None:
+        self._thread.join()
+        if self._read is not None:
+            self._read.close()
+        self._read = self._error = None
+
+    def __enter__(self) -> Prefetch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def prefetch(catalog_root: Path, store_setting: str, as_of: dt.date) -> Prefetch:
+    """Start reading the store of the catalog at `catalog_root` (`store_setting`: its
+    settings' `monitoring_store`) for `summarize(..., prefetched=)`."""
+    return Prefetch(catalog_root, store_setting, as_of)
+
+
+EMPTY_SOURCE = (
+    "(SELECT NULL::VARCHAR AS model_id, NULL::VARCHAR AS model_version, "
+    "NULL::TIMESTAMPTZ AS ts, NULL::VARCHAR AS metric, NULL::VARCHAR AS segment, "
+    "NULL::DOUBLE AS value WHERE false)"
+)
+"""The table expression of an empty store."""
+
+
+class _StoreRead:
+    """What `summarize` reads before it needs the cards: a connection with a second
+    cursor for the chart reads, the worker thread that runs them, the series' history,
+    the chart batches and the plan of their reads, and the first batch's read under way.
+    A context manager: leaving waits for the worker and closes the connection."""
+
+    def __init__(self, location: StoreLocation, source: str | None, window: _Window) -> None:
+        self.window = window
+        self.location = location
+        self.source = source or EMPTY_SOURCE
+        self.params = {
+            "end_us": window.end_us,
+            "read_start_us": window.read_start_us,
+            "chart_start_us": window.chart_start_day * DAY_US,
+        }
+        self.connection = connection = duckdb_connect(location)
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        try:
+            connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+            # the chart window is read in batches of whole models, so that memory stays
+            # bounded; a second cursor reads the next batch in a thread while numpy works
+            # on this one (DuckDB and numpy release the GIL)
+            self.reader = reader = connection.cursor()
+            reader.execute("SET TimeZone = 'UTC'")
+            reader.execute("SET enable_progress_bar = false")
+            # every chart batch reads the same parts' footers (parts never change: named
+            # by hash); a setting of each cursor, like the time zone
+            for cursor in (connection, reader):
+                cursor.execute("SET parquet_metadata_cache = true")
+            summaries = self.pool.submit(_chart_summaries, reader, location, self.params)
+            self.series = _read_series(connection, location, self.params)
+            self.batches = _batches(self.series, window)
+            plan = self.pool.submit(_ordered_parts, summaries, self.series)
+            self.chart_args = (reader, self.source, plan, self.series, self.params)
+            self.first = self.read(0)
+        except BaseException:
+            self.close()
+            raise
+
+    def read(self, number: int) -> Any:
+        """The future of chart batch `number`'s observations."""
+        return self.pool.submit(_read_points, *self.chart_args, *self.batches[number])
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.connection.close()
+
+    def __enter__(self) -> _StoreRead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _summarize(catalog: Catalog, store_read: _StoreRead) -> MonitoringSummary:
+    window, params = store_read.window, store_read.params
+    connection, source = store_read.connection, store_read.source
+    series, batches = store_read.series, store_read.batches
+    summary = MonitoringSummary(as_of=window.as_of, store=str(store_read.location))
     models = _models(catalog)
-    params = {
-        "end_us": window.end_us,
-        "read_start_us": window.read_start_us,
-        "chart_start_us": window.chart_start_day * DAY_US,
-    }
-    if source is None:
-        source = (
-            "(SELECT NULL::VARCHAR AS model_id, NULL::VARCHAR AS model_version, "
-            "NULL::TIMESTAMPTZ AS ts, NULL::VARCHAR AS metric, NULL::VARCHAR AS segment, "
-            "NULL::DOUBLE AS value WHERE false)"
+    pending = store_read.first
+    # while the first batch is read (unless it was read while the cards were validated)
+    series.thresholds = _thresholds(series, catalog)
+    limits = series.limits()
+    portfolio = _Portfolio(models, series, limits, window)
+    metrics: list[MetricHealth] = []
+    stamps: dict[int, dt.datetime | None] = {}
+    runs = series.model_runs()
+    run_starts = [first for _, first, _ in runs]
+    # one (metric, segment) tuple per distinct pair, shared by every model's chart series
+    shared: dict[tuple[str, str], tuple[str, str]] = {}
+    keys = [shared.setdefault(key, key) for key in zip(series.metric, series.segment, strict=True)]
+    for number, (lo, hi) in enumerate(batches):
+        points = pending.result()
+        if number + 1 < len(batches):
+            pending = store_read.read(number + 1)
+        chart = _chart(points, params, lo, hi)
+        del points
+        # whole models: the runs of the batch's models
+        batch_runs = runs[bisect_left(run_starts, lo) : bisect_left(run_starts, hi)]
+        # the hand-off objects are built batch by batch: this Python work then runs
+        # while DuckDB reads the next batch
+        metrics += _metric_healths(
+            series,
+            limits,
+            lo,
+            [end - first for _, first, end in batch_runs],
+            _windows(chart, lo, hi, limits, window),
+            _breach_since(connection, source, series, chart, params, lo, hi),
+            stamps,
         )
-    connection = duckdb_connect(location)
-    connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    # the chart window is read in batches of whole models, so that memory stays bounded;
-    # a second cursor reads the next batch in a thread while numpy works on this one
-    # (DuckDB and numpy release the GIL)
-    reader = connection.cursor()
-    reader.execute("SET TimeZone = 'UTC'")
-    reader.execute("SET enable_progress_bar = false")
-    # every chart batch reads the same parts' footers (parts never change: named by hash);
-    # a setting of each cursor, like the time zone
-    for cursor in (connection, reader):
-        cursor.execute("SET parquet_metadata_cache = true")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        summaries = pool.submit(_chart_summaries, reader, location, params)
-        series = _read_series(connection, location, params)
-        batches = _batches(series, window)
-        plan = pool.submit(_ordered_parts, summaries, series)
-        chart_args = (reader, source, plan, series, params)
-        pending = pool.submit(_read_points, *chart_args, *batches[0])
-        # while the first batch is read
-        series.thresholds = _thresholds(series, catalog)
-        limits = series.limits()
-        portfolio = _Portfolio(models, series, limits, window)
-        metrics: list[MetricHealth] = []
-        stamps: dict[int, dt.datetime | None] = {}
-        runs = series.model_runs()
-        run_starts = [first for _, first, _ in runs]
-        # one (metric, segment) tuple per distinct pair, shared by every model's chart series
-        shared: dict[tuple[str, str], tuple[str, str]] = {}
-        keys = [
-            shared.setdefault(key, key) for key in zip(series.metric, series.segment, strict=True)
-        ]
-        for number, (lo, hi) in enumerate(batches):
-            points = pending.result()
-            if number + 1 < len(batches):
-                pending = pool.submit(_read_points, *chart_args, *batches[number + 1])
-            chart = _chart(points, params, lo, hi)
-            del points
-            # whole models: the runs of the batch's models
-            batch_runs = runs[bisect_left(run_starts, lo) : bisect_left(run_starts, hi)]
-            # the hand-off objects are built batch by batch: this Python work then runs
-            # while DuckDB reads the next batch
-            metrics += _metric_healths(
-                series,
-                limits,
-                lo,
-                [end - first for _, first, end in batch_runs],
-                _windows(chart, lo, hi, limits, window),
-                _breach_since(connection, source, series, chart, params, lo, hi),
-                stamps,
-            )
-            summary.series.update(
-                (model_id, model_series)
-                for model_id, model_series in _series(chart, window, batch_runs, keys)
-                if model_id in catalog.models  # data of a deleted card stays in the store
-            )
-            portfolio.add(chart)
-            del chart
-    reader.close()
-    connection.close()
+        summary.series.update(
+            (model_id, model_series)
+            for model_id, model_series in _series(chart, window, batch_runs, keys)
+            if model_id in catalog.models  # data of a deleted card stays in the store
+        )
+        portfolio.add(chart)
+        del chart
     statuses = portfolio.finish(summary)
     summary.rows = int(series.n.sum())
     by_model = {model_id: (lo, hi) for model_id, lo, hi in runs}
     for model_id, card in sorted(catalog.models.items()):
         lo, hi = by_model.get(model_id, (0, 0))
-        summary.models[model_id] = _model_health(card, as_of, statuses[model_id], metrics[lo:hi])
+        summary.models[model_id] = _model_health(
+            card, window.as_of, statuses[model_id], metrics[lo:hi]
+        )
     return summary
 
 

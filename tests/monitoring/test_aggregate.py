@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.errors import StoreError
 from generator.health import HealthStatus, classify
 from generator.monitoring.aggregate import summarize
 from generator.monitoring.ingest import IngestOptions, ingest
@@ -664,3 +665,58 @@ def test_series_pieces_out_of_time_order_are_sorted(scenario, tmp_path, monkeypa
     reads = _spied_chart_reads(monkeypatch)
     assert _comparable(summarize(load(with_summaries), as_of=AS_OF)) == expected
     assert set(reads) == {"rows"} and sorted_by_chart == [True]
+
+
+def test_a_prefetched_store_read_gives_the_same_summary_and_is_used_once(
+    scenario, monkeypatch
+) -> None:
+    """`prefetch` reads the store before the cards are known; `summarize` then only adds
+    what needs them, with the same result. A second summarize reads the store again."""
+    from generator.monitoring import aggregate
+
+    catalog, summary, _ = scenario
+    store_reads = []
+    real_read_series = aggregate._read_series
+
+    def spied(*args):
+        store_reads.append(args)
+        return real_read_series(*args)
+
+    monkeypatch.setattr(aggregate, "_read_series", spied)
+    with aggregate.prefetch(catalog.root, catalog.settings.monitoring_store, AS_OF) as early:
+        early._thread.join()
+        assert len(store_reads) == 1  # read before summarize was called
+        assert _comparable(summarize(catalog, as_of=AS_OF, prefetched=early)) == (
+            _comparable(summary)
+        )
+        assert len(store_reads) == 1
+        assert _comparable(summarize(catalog, as_of=AS_OF, prefetched=early)) == (
+            _comparable(summary)
+        )
+        assert len(store_reads) == 2
+
+
+def test_a_prefetch_of_another_day_or_store_is_not_used(scenario, make_catalog) -> None:
+    from generator.monitoring import aggregate
+
+    catalog, summary, _ = scenario
+    day_before = AS_OF - dt.timedelta(days=1)
+    with aggregate.prefetch(catalog.root, catalog.settings.monitoring_store, day_before) as p:
+        assert _comparable(summarize(catalog, as_of=AS_OF, prefetched=p)) == _comparable(summary)
+    other = load(make_catalog())  # the minimal catalog: another store, empty
+    with aggregate.prefetch(other.root, other.settings.monitoring_store, AS_OF) as p:
+        assert _comparable(summarize(catalog, as_of=AS_OF, prefetched=p)) == _comparable(summary)
+
+
+def test_a_prefetch_that_failed_raises_in_summarize(scenario, monkeypatch) -> None:
+    from generator.monitoring import aggregate
+
+    catalog, _, _ = scenario
+
+    def broken(*args):
+        raise StoreError("the store is unreadable")
+
+    monkeypatch.setattr(aggregate, "_read_series", broken)
+    early = aggregate.prefetch(catalog.root, catalog.settings.monitoring_store, AS_OF)
+    with early, pytest.raises(StoreError, match="unreadable"):
+        summarize(catalog, as_of=AS_OF, prefetched=early)

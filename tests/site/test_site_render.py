@@ -252,3 +252,22 @@ def test_needs_attention_counts_findings_in_words(count: int, reason: str) -> No
         findings=[object()] * count,
     )
     assert _attention_reasons(entry, AS_OF) == [reason]  # type: ignore[arg-type]
+
+
+def test_a_build_that_fails_validation_leaves_no_store_read_behind(make_catalog, tmp_path) -> None:
+    """The store is read while the cards are validated (`aggregate.prefetch`); when they
+    fail, that read is closed: its connection and its worker thread do not outlive it."""
+    import threading
+
+    from generator.errors import ProblemsFound
+    from generator.pipeline import BuildOptions, prepare
+    from tests.conftest import load_minimal_card
+
+    card = load_minimal_card("models", "churn-predictor")
+    card["risk_tier"] = "unheard-of"
+    root = make_catalog(models=[card])
+    threads = set(threading.enumerate())
+    with pytest.raises(ProblemsFound) as failed:
+        prepare(BuildOptions(catalog=root, build_dir=tmp_path / "build", as_of=AS_OF))
+    assert [problem.rule for problem in failed.value.problems] == ["schema-unknown-key"]
+    assert set(threading.enumerate()) == threads
