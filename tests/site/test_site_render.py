@@ -96,6 +96,8 @@ def test_model_page_is_a_title_and_its_body_html_in_the_front_matter(
     assert '<a href="../../datasets/loan-applications/">' in body
     assert '<h2 id="validation-history">Validation history' in body
     assert '<li><a href="#validation-history">Validation history</a></li>' in body
+    # a card's link names label their rows like govcat's own facts: first letter upper
+    assert "<tr><th>Repository</th>" in body
 
 
 def test_second_render_changes_nothing_and_an_edit_rewrites_only_its_pages(
