@@ -432,8 +432,8 @@ def _warm_up_mkdocs(config_file: Path) -> None:
 
     if not config_file.is_file():
         return
-    logger = logging.getLogger("mkdocs")
-    disabled, logger.disabled = logger.disabled, True  # its warnings belong to that build
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)  # its messages belong to that (old) build
     try:
         config = load_config(config_file=str(config_file))
         for folder in config.theme.dirs:
@@ -442,7 +442,7 @@ def _warm_up_mkdocs(config_file: Path) -> None:
     except Exception:  # noqa: BLE001, S110 - a warm-up only: the build reports problems
         pass
     finally:
-        logger.disabled = disabled
+        logging.disable(previous)
 
 
 def _build_with_zensical(config_file: Path, strict: bool) -> list[str]:

@@ -239,3 +239,16 @@ def test_the_builder_process_reports_a_failed_build_and_goes_away(tmp_path: Path
     unused.close()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_the_builder_warm_up_from_an_old_config_logs_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from generator.build import _warm_up_mkdocs
+
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text("site_name: Old\ndocs_dir: missing\nunknown_key: 1\n")
+    with caplog.at_level(logging.DEBUG, logger="mkdocs"):
+        _warm_up_mkdocs(config_file)
+    assert caplog.records == []
+    assert logging.root.manager.disable == logging.NOTSET
