@@ -332,10 +332,24 @@ def site_config(options: BuildOptions, prepared: Prepared, nav: list[Any]) -> di
 
 def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
     """The whole pipeline: validate → aggregate → render → build; site/ swapped in at the end."""
-    from generator.build import build_site
+    from generator.build import BuilderProcess
 
     if not options.catalog.is_dir():
         raise BuildError(f"catalog folder '{options.catalog}' does not exist")
+    # MkDocs' imports and theme files, on the other core while govcat's stages run
+    builder = (
+        BuilderProcess.start(options.build / "mkdocs.yml") if options.engine == "mkdocs" else None
+    )
+    try:
+        return _run(options, progress, builder)
+    finally:
+        if builder is not None:
+            builder.close()
+
+
+def _run(options: BuildOptions, progress: Progress, builder: Any) -> PipelineReport:
+    from generator.build import build_site
+
     started = time.perf_counter()
     digest = inputs_digest(options)
     recorded = memo.unchanged(options.build, digest, options.site.resolve())
@@ -369,6 +383,7 @@ def run(options: BuildOptions, progress: Progress = _quiet) -> PipelineReport:
         strict=options.strict,
         search=options.search,
         source_digest=rendered.digest,
+        builder=builder,
     )
     report.timings["build"] = time.perf_counter() - started
     if result.skipped:

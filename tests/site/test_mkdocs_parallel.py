@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import filecmp
 import logging
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -171,3 +173,82 @@ def test_a_failing_meanwhile_still_waits_for_the_workers(tmp_path: Path) -> None
     # every page is written: the error was raised after the workers were done
     pages = sorted((tmp_path / "site" / "models").glob("*/index.html"))
     assert len(pages) == 12
+
+
+def test_theme_files_listed_once_per_process_are_mkdocs_own(tmp_path: Path) -> None:
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
+    config = load_config(config_file=str(_project(tmp_path)), site_dir=str(tmp_path / "site"))
+    env = config.theme.get_env()
+
+    def theme_files(add: Any) -> list[tuple[str, str | None, str]]:
+        files = get_files(config)
+        add(files)
+        return [(file.src_uri, file.abs_src_path, file.dest_uri) for file in files]
+
+    expected = theme_files(lambda files: files.add_files_from_theme(env, config))
+    assert any(uri == "assets/javascripts/bundle.js" or "bundle" in uri for uri, _, _ in expected)
+    for _ in range(2):  # listed, then from the process's memo
+        assert theme_files(lambda files: mkdocs_parallel.add_theme_files(files, env, config)) == (
+            expected
+        )
+
+
+def test_the_builder_process_builds_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.build import STATIC_DRAFTS, BuilderProcess, _build_with_mkdocs
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    config_file = _project(tmp_path, pages=120)
+    config = yaml.safe_load(config_file.read_text())
+    config["draft_docs"] = STATIC_DRAFTS  # data files are govcat's to link, as in a build
+    pages = 122
+    for name in ("here", "forked"):
+        config["site_dir"] = name
+        (tmp_path / f"{name}.yml").write_text(yaml.safe_dump(config))
+    (tmp_path / "docs" / "models" / "m000.json").write_text("{}")
+    assert _build_with_mkdocs(tmp_path / "here.yml", False, pages) == []
+    builder = BuilderProcess(tmp_path / "here.yml")  # warmed up from a previous config
+    try:
+        site = tmp_path / "forked"
+        assert builder.build(tmp_path / "forked.yml", False, pages, tmp_path / "docs", site) == []
+    finally:
+        builder.close()
+    assert (site / "models" / "m000.json").read_text() == "{}"  # linked while it built
+    (site / "models" / "m000.json").unlink()
+    _same_tree(tmp_path / "here", site)
+
+
+def test_the_builder_process_reports_a_failed_build_and_goes_away(tmp_path: Path) -> None:
+    from generator.build import BuilderProcess
+    from generator.errors import BuildError
+
+    config_file = _project(tmp_path)
+    (tmp_path / "docs/models/m003.md").write_text("---\ntemplate: no-such.html\n---\n# x\n")
+    builder = BuilderProcess(config_file)
+    try:
+        with pytest.raises(BuildError, match="site build failed"):
+            builder.build(config_file, False, 14, tmp_path / "docs", tmp_path / "site")
+    finally:
+        builder.close()
+    assert builder.pid == 0
+    unused = BuilderProcess(config_file)  # validation failed: no build is sent
+    pid = unused.pid
+    unused.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_the_builder_warm_up_from_an_old_config_logs_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from generator.build import _warm_up_mkdocs
+
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text("site_name: Old\ndocs_dir: missing\nunknown_key: 1\n")
+    with caplog.at_level(logging.DEBUG, logger="mkdocs"):
+        _warm_up_mkdocs(config_file)
+    assert caplog.records == []
+    assert logging.root.manager.disable == logging.NOTSET
