@@ -98,3 +98,22 @@ def test_every_benchmark_module_is_discovered_catalog_first() -> None:
     areas = run.discover()
     assert areas[0] == "catalog"
     assert {"catalog", "rebuild"} <= set(areas)
+
+
+def test_the_runner_writes_bytecode_for_govcat_and_the_benchmarks_first(
+    tmp_path, monkeypatch
+) -> None:
+    """Where PYTHONDONTWRITEBYTECODE is set, nothing else would, and every timed child
+    would compile what it imports; benchmarks/work (synthetic projects) is not walked."""
+    import compileall
+    from pathlib import Path
+
+    compiled = []
+    monkeypatch.setattr(
+        compileall, "compile_dir", lambda folder, **kw: compiled.append((folder, kw)) or True
+    )
+    run.compile_sources()
+    assert [(Path(f).name, kw.get("maxlevels")) for f, kw in compiled] == [
+        ("generator", None),
+        ("benchmarks", 0),
+    ]
