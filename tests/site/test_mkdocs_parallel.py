@@ -252,3 +252,29 @@ def test_the_builder_warm_up_from_an_old_config_logs_nothing(
         _warm_up_mkdocs(config_file)
     assert caplog.records == []
     assert logging.root.manager.disable == logging.NOTSET
+
+
+def test_the_builder_process_is_started_for_catalogs_up_to_its_size_only(
+    minimal_catalog: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """At 10,000 models MkDocs' page workers were slower forked from the builder process
+    than from the pipeline's own: above BUILDER_MAX_MODELS cards it is not started."""
+    from generator import build, pipeline
+
+    started = []
+    monkeypatch.setattr(
+        build.BuilderProcess, "start", classmethod(lambda cls, config: started.append(config))
+    )
+    options = pipeline.BuildOptions(catalog=minimal_catalog, build_dir=tmp_path / "build")
+    cards = len(list((minimal_catalog / "models").glob("*.yaml")))
+    monkeypatch.setattr(pipeline, "BUILDER_MAX_MODELS", cards)
+    pipeline._start_builder(options)
+    assert started == [tmp_path / "build" / "mkdocs.yml"]
+    monkeypatch.setattr(pipeline, "BUILDER_MAX_MODELS", cards - 1)
+    assert pipeline._start_builder(options) is None
+    monkeypatch.setattr(pipeline, "BUILDER_MAX_MODELS", cards)
+    zensical = pipeline.BuildOptions(
+        catalog=minimal_catalog, build_dir=tmp_path / "build", engine="zensical"
+    )
+    assert pipeline._start_builder(zensical) is None
+    assert len(started) == 1
