@@ -14,9 +14,11 @@ Only this module calls the site builder (MkDocs or Zensical).
   whole sidebar, and the site grows quadratically), and no Material search plugin
   (its single lunr index is ~24 MB at 10,000 pages; govcat's index is chunked
   and a query downloads a few hundred KB at most).
-* MkDocs runs in a process forked when the pipeline starts (`BuilderProcess`): it
-  imports MkDocs and lists the theme's files while govcat validates, aggregates
-  and renders, then builds when the generated tree is ready.
+* Up to `pipeline.BUILDER_MAX_MODELS` model cards, MkDocs runs in a process forked
+  when the pipeline starts (`BuilderProcess`): it imports MkDocs and lists the
+  theme's files while govcat validates, aggregates and renders, then builds when the
+  generated tree is ready. Larger catalogs fork MkDocs' page workers from the
+  pipeline's own process (faster there: measured at 10,000 models).
 * Dates in the output come from SOURCE_DATE_EPOCH, set to the as-of date, so
   two builds of one commit are byte-identical.
 """
