@@ -629,6 +629,7 @@ class _StoreRead:
         }
         self.connection = connection = duckdb_connect(location)
         self.pool = ThreadPoolExecutor(max_workers=1)
+        self.reader: Any = None
         try:
             connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
             # the chart window is read in batches of whole models, so that memory stays
@@ -657,6 +658,8 @@ class _StoreRead:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.reader is not None:
+            self.reader.close()
         self.connection.close()
 
     def __enter__(self) -> _StoreRead:
