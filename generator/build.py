@@ -354,15 +354,15 @@ class BuilderProcess:
         return cls(config_file)
 
     def build(
-        self, config_file: Path, strict: bool, pages: int, docs_dir: Path, site_dir: Path
+        self, config_file: Path, strict: bool, pages: int, meanwhile: Callable[[], None]
     ) -> list[str]:
-        """`_build_with_mkdocs` in the builder process (data files linked while its page
-        workers render); its warnings, or its BuildError raised here."""
+        """`_build_with_mkdocs` in the builder process (`meanwhile`, picklable, run there
+        while its page workers render); its warnings, or its BuildError raised here."""
         import pickle
 
         assert self._job is not None and self._result is not None, "one build per process"
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        job = (config_file, strict, pages, docs_dir, site_dir, epoch)
+        job = (config_file, strict, pages, meanwhile, epoch)
         with contextlib.suppress(BrokenPipeError), os.fdopen(self._job, "wb") as out:
             self._job = None
             pickle.dump(job, out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -403,14 +403,13 @@ def _builder_child(config_file: Path, job_read: int, result_write: int) -> None:
             data = source.read()
         if not data:  # the build was called off
             os._exit(0)
-        config_file, strict, pages, docs_dir, site_dir, epoch = pickle.loads(data)  # noqa: S301
+        config_file, strict, pages, meanwhile, epoch = pickle.loads(data)  # noqa: S301
         if epoch is not None:
             os.environ["SOURCE_DATE_EPOCH"] = epoch
-        link = functools.partial(link_static_files, docs_dir, site_dir)
         try:
             payload: tuple[str, Any] = (
                 "ok",
-                _build_with_mkdocs(config_file, strict, pages, meanwhile=link),
+                _build_with_mkdocs(config_file, strict, pages, meanwhile=meanwhile),
             )
         except BuildError as error:
             payload = ("error", str(error))
@@ -691,7 +690,7 @@ def build_site(
                 # the data files are linked while MkDocs' page workers render
                 link = functools.partial(link_static_files, docs_dir, temporary)
                 if builder is not None:
-                    warnings = builder.build(config_file, strict, sources, docs_dir, temporary)
+                    warnings = builder.build(config_file, strict, sources, link)
                 else:
                     warnings = _build_with_mkdocs(config_file, strict, sources, meanwhile=link)
             else:

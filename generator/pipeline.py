@@ -133,14 +133,27 @@ def _prefetch(
     preview after edits aggregates the edited models only: `_summarize_changed`)."""
     from generator.validate import load_settings
 
-    if changed is not None and previous is not None and previous.summary is not None:
+    if _reuses_summary(options, previous, changed):
         return contextlib.nullcontext()
     try:
-        from generator.monitoring.aggregate import prefetch
+        from generator.monitoring.aggregate import Prefetch
 
-        return prefetch(options.catalog, load_settings(options.catalog).monitoring_store, as_of)
+        return Prefetch(options.catalog, load_settings(options.catalog).monitoring_store, as_of)
     except (ImportError, GovcatError):  # validation reports a bad store setting
         return contextlib.nullcontext()
+
+
+def _reuses_summary(
+    options: BuildOptions, previous: Prepared | None, changed: set[str] | None
+) -> bool:
+    """Whether the preview after edits keeps the previous summary and aggregates only the
+    edited models (`_summarize_changed`) instead of the whole store."""
+    return (
+        previous is not None
+        and previous.summary is not None
+        and changed is not None
+        and not options.audience
+    )
 
 
 def _summarize_changed(
@@ -268,13 +281,7 @@ def _aggregate(
 ) -> tuple[MonitoringSummary, float]:
     """The monitoring summary of `catalog` (what its audience may see), and its seconds."""
     started = time.perf_counter()
-    reusable = (
-        previous is not None
-        and previous.summary is not None
-        and changed is not None
-        and not options.audience
-    )
-    if reusable:
+    if _reuses_summary(options, previous, changed):
         summary = _summarize_changed(catalog, as_of, previous.summary, changed)  # type: ignore[union-attr,arg-type]
     elif options.audience:
         # aggregate only what the audience may see, so the portfolio counts stay exact

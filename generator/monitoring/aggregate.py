@@ -35,7 +35,7 @@ history (~0.7 s), the windows (~1.0 s), the hand-off objects (~0.75 s), the dail
 (~0.3 s) and the portfolio and chart series (~0.6 s), while the worker's reads take
 ~2 s and the main thread waits ~0.3 s for them.
 
-`govcat build` starts the store's half of this work (`prefetch`: DuckDB's imports and
+`govcat build` starts the store's half of this work (`Prefetch`: DuckDB's imports and
 connection, STATS_SQL, the chart reads' plan and the first batch; none of it needs a
 card) before it validates the catalog, so that it runs while the cards are read:
 validate + aggregate, medians of interleaved builds with compiled bytecode, 0.32 s
@@ -178,8 +178,12 @@ class _Window:
 
 def source_for(catalog: Catalog) -> tuple[StoreLocation, str | None]:
     """The store of `catalog` and the DuckDB table expression over it (None when empty)."""
-    location = resolve_store(catalog.root, catalog.settings.monitoring_store)
+    location = _location(catalog)
     return location, _source(location)
+
+
+def _location(catalog: Catalog) -> StoreLocation:
+    return resolve_store(catalog.root, catalog.settings.monitoring_store)
 
 
 def _source(location: StoreLocation) -> str | None:
@@ -535,14 +539,13 @@ def summarize(
 ) -> MonitoringSummary:
     """Health of every model of `catalog` as of the end of `as_of` (default: today, UTC).
 
-    `prefetched`: the store's half, started by `prefetch` before the catalog was
+    `prefetched`: the store's half, started by `Prefetch` before the catalog was
     validated; used when it read this catalog's store for this day, else closed."""
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     with gc_paused():
         store_read = prefetched.take(catalog, as_of) if prefetched is not None else None
         if store_read is None:
-            location, source = source_for(catalog)
-            store_read = _StoreRead(location, source, _Window(as_of))
+            store_read = _StoreRead(_location(catalog), _Window(as_of))
         with store_read:
             return _summarize(catalog, store_read)
 
@@ -551,8 +554,9 @@ class Prefetch:
     """The store's half of `summarize` (DuckDB's imports and connection, the series'
     history and the chart parts' plan, the first chart batch), run in a thread while the
     caller validates the catalog: none of it depends on the cards. `govcat build` starts
-    one before validating. Use it as a context manager: leaving closes what
-    `summarize` did not take."""
+    one before validating: `Prefetch(catalog_root, its settings' monitoring_store,
+    as_of)`. Use it as a context manager: leaving closes what `summarize` did not
+    take."""
 
     def __init__(self, catalog_root: Path, store_setting: str, as_of: dt.date) -> None:
         import threading
@@ -566,7 +570,7 @@ class Prefetch:
 
     def _run(self) -> None:
         try:
-            self._read = _StoreRead(self.location, _source(self.location), _Window(self.as_of))
+            self._read = _StoreRead(self.location, _Window(self.as_of))
         except BaseException as error:  # raised by `take`, in the caller's thread
             self._error = error
 
@@ -575,8 +579,7 @@ class Prefetch:
         self._thread.join()
         if self._read is None and self._error is None:
             return None  # taken already
-        location = resolve_store(catalog.root, catalog.settings.monitoring_store)
-        if (as_of, str(location)) != (self.as_of, str(self.location)):
+        if (as_of, str(_location(catalog))) != (self.as_of, str(self.location)):
             self.close()
             return None
         read, error = self._read, self._error
@@ -598,12 +601,6 @@ class Prefetch:
         self.close()
 
 
-def prefetch(catalog_root: Path, store_setting: str, as_of: dt.date) -> Prefetch:
-    """Start reading the store of the catalog at `catalog_root` (`store_setting`: its
-    settings' `monitoring_store`) for `summarize(..., prefetched=)`."""
-    return Prefetch(catalog_root, store_setting, as_of)
-
-
 EMPTY_SOURCE = (
     "(SELECT NULL::VARCHAR AS model_id, NULL::VARCHAR AS model_version, "
     "NULL::TIMESTAMPTZ AS ts, NULL::VARCHAR AS metric, NULL::VARCHAR AS segment, "
@@ -618,10 +615,10 @@ class _StoreRead:
     the chart batches and the plan of their reads, and the first batch's read under way.
     A context manager: leaving waits for the worker and closes the connection."""
 
-    def __init__(self, location: StoreLocation, source: str | None, window: _Window) -> None:
+    def __init__(self, location: StoreLocation, window: _Window) -> None:
         self.window = window
         self.location = location
-        self.source = source or EMPTY_SOURCE
+        self.source = _source(location) or EMPTY_SOURCE
         self.params = {
             "end_us": window.end_us,
             "read_start_us": window.read_start_us,

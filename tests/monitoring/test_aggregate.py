@@ -683,7 +683,7 @@ def test_a_prefetched_store_read_gives_the_same_summary_and_is_used_once(
         return real_read_series(*args)
 
     monkeypatch.setattr(aggregate, "_read_series", spied)
-    with aggregate.prefetch(catalog.root, catalog.settings.monitoring_store, AS_OF) as early:
+    with aggregate.Prefetch(catalog.root, catalog.settings.monitoring_store, AS_OF) as early:
         early._thread.join()
         assert len(store_reads) == 1  # read before summarize was called
         assert _comparable(summarize(catalog, as_of=AS_OF, prefetched=early)) == (
@@ -701,10 +701,10 @@ def test_a_prefetch_of_another_day_or_store_is_not_used(scenario, make_catalog) 
 
     catalog, summary, _ = scenario
     day_before = AS_OF - dt.timedelta(days=1)
-    with aggregate.prefetch(catalog.root, catalog.settings.monitoring_store, day_before) as p:
+    with aggregate.Prefetch(catalog.root, catalog.settings.monitoring_store, day_before) as p:
         assert _comparable(summarize(catalog, as_of=AS_OF, prefetched=p)) == _comparable(summary)
     other = load(make_catalog())  # the minimal catalog: another store, empty
-    with aggregate.prefetch(other.root, other.settings.monitoring_store, AS_OF) as p:
+    with aggregate.Prefetch(other.root, other.settings.monitoring_store, AS_OF) as p:
         assert _comparable(summarize(catalog, as_of=AS_OF, prefetched=p)) == _comparable(summary)
 
 
@@ -717,6 +717,6 @@ def test_a_prefetch_that_failed_raises_in_summarize(scenario, monkeypatch) -> No
         raise StoreError("the store is unreadable")
 
     monkeypatch.setattr(aggregate, "_read_series", broken)
-    early = aggregate.prefetch(catalog.root, catalog.settings.monitoring_store, AS_OF)
+    early = aggregate.Prefetch(catalog.root, catalog.settings.monitoring_store, AS_OF)
     with early, pytest.raises(StoreError, match="unreadable"):
         summarize(catalog, as_of=AS_OF, prefetched=early)

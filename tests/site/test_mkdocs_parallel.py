@@ -198,7 +198,9 @@ def test_theme_files_listed_once_per_process_are_mkdocs_own(tmp_path: Path) -> N
 def test_the_builder_process_builds_the_same_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.build import STATIC_DRAFTS, BuilderProcess, _build_with_mkdocs
+    from functools import partial
+
+    from generator.build import STATIC_DRAFTS, BuilderProcess, _build_with_mkdocs, link_static_files
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
     config_file = _project(tmp_path, pages=120)
@@ -213,7 +215,8 @@ def test_the_builder_process_builds_the_same_site(
     builder = BuilderProcess(tmp_path / "here.yml")  # warmed up from a previous config
     try:
         site = tmp_path / "forked"
-        assert builder.build(tmp_path / "forked.yml", False, pages, tmp_path / "docs", site) == []
+        link = partial(link_static_files, tmp_path / "docs", site)
+        assert builder.build(tmp_path / "forked.yml", False, pages, link) == []
     finally:
         builder.close()
     assert (site / "models" / "m000.json").read_text() == "{}"  # linked while it built
@@ -222,7 +225,9 @@ def test_the_builder_process_builds_the_same_site(
 
 
 def test_the_builder_process_reports_a_failed_build_and_goes_away(tmp_path: Path) -> None:
-    from generator.build import BuilderProcess
+    from functools import partial
+
+    from generator.build import BuilderProcess, link_static_files
     from generator.errors import BuildError
 
     config_file = _project(tmp_path)
@@ -230,7 +235,8 @@ def test_the_builder_process_reports_a_failed_build_and_goes_away(tmp_path: Path
     builder = BuilderProcess(config_file)
     try:
         with pytest.raises(BuildError, match="site build failed"):
-            builder.build(config_file, False, 14, tmp_path / "docs", tmp_path / "site")
+            link = partial(link_static_files, tmp_path / "docs", tmp_path / "site")
+            builder.build(config_file, False, 14, link)
     finally:
         builder.close()
     assert builder.pid == 0

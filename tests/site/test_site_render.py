@@ -257,7 +257,7 @@ def test_needs_attention_counts_findings_in_words(count: int, reason: str) -> No
 
 
 def test_a_build_that_fails_validation_leaves_no_store_read_behind(make_catalog, tmp_path) -> None:
-    """The store is read while the cards are validated (`aggregate.prefetch`); when they
+    """The store is read while the cards are validated (`aggregate.Prefetch`); when they
     fail, that read is closed: its connection and its worker thread do not outlive it."""
     import threading
 
