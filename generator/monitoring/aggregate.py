@@ -359,10 +359,16 @@ class _Series:
     latest_value: Any
     latest_version: list[str | None]
     thresholds: list[MetricThreshold | None]
+    """Set by `_thresholds`, with `threshold_no` and `distinct`."""
     prior_t: Any
     """Time of the last observation before the chart window's month (NO_TIME: none)."""
     prior_value: Any
     """Its value (NaN: none)."""
+
+    threshold_no: Any = None
+    """int64: the number of each series' threshold in `distinct` (-1: unchecked)."""
+    distinct: list[MetricThreshold] | None = None
+    """The cards' thresholds, each once (the same object for every segment of a metric)."""
 
     def __len__(self) -> int:
         return len(self.model_id)
@@ -381,26 +387,27 @@ class _Series:
         return runs
 
     def limits(self) -> tuple[Any, Any, Any, Any, Any]:
-        """checked, t_min, t_max, warn_below, warn_above as numpy arrays (missing = ±inf)."""
+        """checked, t_min, t_max, warn_below, warn_above as numpy arrays (missing = ±inf):
+        one row per distinct threshold, gathered by `threshold_no` (a getattr per series
+        and bound took 0.25 s at 10,000 models, this 0.01 s)."""
         import numpy as np
 
-        def pick(name: str, missing: float) -> Any:
-            return np.asarray(
+        inf = np.inf
+        table = np.array(
+            [
                 [
-                    missing if t is None or getattr(t, name) is None else getattr(t, name)
-                    for t in self.thresholds
-                ],
-                dtype=np.float64,
-            )
-
-        checked = np.asarray([t is not None for t in self.thresholds], dtype=bool)
-        return (
-            checked,
-            pick("min", -np.inf),
-            pick("max", np.inf),
-            pick("warn_below", -np.inf),
-            pick("warn_above", np.inf),
+                    -inf if t.min is None else t.min,
+                    inf if t.max is None else t.max,
+                    -inf if t.warn_below is None else t.warn_below,
+                    inf if t.warn_above is None else t.warn_above,
+                ]
+                for t in self.distinct or ()
+            ]
+            + [[-inf, inf, -inf, inf]],  # row -1: unchecked
+            dtype=np.float64,
         )
+        number = self.threshold_no
+        return (number >= 0, *(np.take(table[:, k], number) for k in range(4)))
 
 
 def series_summary(part: Path | Any) -> bytes:
@@ -516,22 +523,31 @@ def _read_series(connection: Any, location: StoreLocation, params: dict[str, int
     return series
 
 
-def _thresholds(series: _Series, catalog: Catalog) -> list[MetricThreshold | None]:
-    """The card's threshold of each checked series, by series number (None: unchecked)."""
-    thresholds: list[MetricThreshold | None] = [None] * len(series)
-    checked_by_model = {
-        model_id: (
-            set(checked_segments(card)),
-            card.monitoring.metrics if card.monitoring else {},
-        )
-        for model_id, card in catalog.models.items()
-    }
-    no_card: tuple[set[str], dict[str, MetricThreshold]] = (set(), {})
-    for i, (m, k, g) in enumerate(zip(series.model_id, series.metric, series.segment, strict=True)):
-        segments, metrics = checked_by_model.get(m, no_card)
-        if g in segments:
-            thresholds[i] = metrics.get(k)
-    return thresholds
+def _thresholds(series: _Series, catalog: Catalog, runs: list[tuple[str, int, int]]) -> None:
+    """Set `series.thresholds`: the card's threshold of each checked series, by series
+    number (None: unchecked); and `threshold_no` and `distinct` for `_Series.limits`.
+    `runs`: `series.model_runs()`."""
+    import numpy as np
+
+    n = len(series)
+    thresholds: list[MetricThreshold | None] = [None] * n
+    numbers = [-1] * n
+    distinct: list[MetricThreshold] = []
+    for model_id, lo, hi in runs:
+        card = catalog.models.get(model_id)
+        if card is None or card.monitoring is None or not card.monitoring.metrics:
+            continue
+        segments, numbered = set(checked_segments(card)), {}
+        for metric, threshold in card.monitoring.metrics.items():
+            numbered[metric] = (threshold, len(distinct))
+            distinct.append(threshold)
+        for i in range(lo, hi):
+            if series.segment[i] in segments:
+                found = numbered.get(series.metric[i])
+                if found is not None:
+                    thresholds[i], numbers[i] = found
+    series.thresholds, series.distinct = thresholds, distinct
+    series.threshold_no = np.asarray(numbers, dtype=np.int64)
 
 
 def summarize(
@@ -674,12 +690,12 @@ def _summarize(catalog: Catalog, store_read: _StoreRead) -> MonitoringSummary:
     models = _models(catalog)
     pending = store_read.first
     # while the first batch is read (unless it was read while the cards were validated)
-    series.thresholds = _thresholds(series, catalog)
+    runs = series.model_runs()
+    _thresholds(series, catalog, runs)
     limits = series.limits()
     portfolio = _Portfolio(models, series, limits, window)
     metrics: list[MetricHealth] = []
     stamps: dict[int, dt.datetime | None] = {}
-    runs = series.model_runs()
     run_starts = [first for _, first, _ in runs]
     # one (metric, segment) tuple per distinct pair, shared by every model's chart series
     shared: dict[tuple[str, str], tuple[str, str]] = {}
