@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -121,8 +121,10 @@ class ModelHealth:
     status: HealthStatus
     as_of: dt.date
     last_data: dt.datetime | None
-    metrics: tuple[MetricHealth, ...] = ()
-    """Checked series first (worst first), then the others by metric and segment."""
+    metrics: Sequence[MetricHealth] = ()
+    """Checked series first (worst first), then the others by metric and segment. A tuple,
+    or, from the aggregation, a sequence that makes its objects on first use and then
+    behaves as that tuple (equality, hash, pickle)."""
     reason: str = ""
     """One line for people: 'auc 0.74 below min 0.78 since 2026-10-02', 'no data for 6 days'."""
     stage: Stage | None = None

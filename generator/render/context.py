@@ -527,9 +527,12 @@ class AlertsPage:
 
 def alerts_page(site: SiteContext) -> AlertsPage:
     entries = sorted(site.models.values(), key=_attention_key)
+    # a breaching series makes its model breach: other models' metrics are not read (the
+    # aggregation makes a model's metric objects when they are first read)
     breaches = [
         (e, m)
         for e in entries
+        if e.health.status == HealthStatus.breach
         for m in sorted(e.health.metrics, key=lambda m: (m.metric, m.segment))
         if m.status == HealthStatus.breach
     ]

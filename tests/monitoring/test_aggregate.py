@@ -720,3 +720,40 @@ def test_a_prefetch_that_failed_raises_in_summarize(scenario, monkeypatch) -> No
     early = aggregate.Prefetch(catalog.root, catalog.settings.monitoring_store, AS_OF)
     with early, pytest.raises(StoreError, match="unreadable"):
         summarize(catalog, as_of=AS_OF, prefetched=early)
+
+
+def test_metric_objects_are_made_on_first_read_and_act_as_the_tuple(
+    scenario, tmp_path: Path
+) -> None:
+    """A model's metrics come as a sequence that makes its objects when first read (the
+    aggregation does not build 300,000 of them for pages that render them in workers); it
+    compares, hashes and pickles as the tuple it becomes, declared metrics without data
+    included."""
+    import pickle
+    import shutil
+
+    from tests.conftest import write_card
+
+    catalog, summary, _ = scenario
+    root = tmp_path / "catalog"
+    shutil.copytree(catalog.root, root)
+    write_card(root, "models", _card("healthy", {**AUC, "psi": {"max": 0.2}}))
+    fresh = summarize(load(root), as_of=AS_OF)
+
+    healthy = fresh.models["healthy"]
+    assert not isinstance(healthy.metrics, tuple)
+    assert len(healthy.metrics) == 2
+    made = tuple(healthy.metrics)
+    assert [(m.metric, m.status) for m in made] == [  # checked, worst first
+        ("psi", HealthStatus.unmonitored),
+        ("auc", HealthStatus.ok),
+    ]
+    assert made[1] == summary.models["healthy"].metrics[0]
+    assert healthy.metrics == made and hash(healthy.metrics) == hash(made)
+    assert healthy.metrics[0] is made[0]  # made once
+    assert healthy.reason == "1 checked series within thresholds; no data for declared psi"
+    copy = pickle.loads(pickle.dumps(healthy))
+    assert type(copy.metrics) is tuple and copy == healthy
+    # the other models' objects are those of the first summary
+    for model_id in ("breaching", "fair-slices", "recovered"):
+        assert fresh.models[model_id] == summary.models[model_id]
