@@ -814,6 +814,30 @@ class _MetricBatch:
         self.columns = [column[order] for column in columns]
         self.breach_since = breach_since
 
+    def at_status(self, start: int, stop: int, status: HealthStatus) -> tuple[int, int]:
+        """The first display position of start..stop-1 whose series has `status` (-1: none),
+        and how many have it."""
+        import numpy as np
+
+        code = next(code for code, known in STATUS_BY_CODE.items() if known == status)
+        found = np.flatnonzero(self.codes[start:stop] == code)
+        return (start + int(found[0]) if len(found) else -1), len(found)
+
+    def reason_fields(self, position: int) -> MetricHealth:
+        """What a reason shows of the series at display `position` (metric, segment, latest
+        value, status, breach start, threshold): a partial object, for `_metric_reason`."""
+        i = int(self.number[position])
+        since = self.breach_since.get(i)
+        return MetricHealth(
+            self.series.metric[i],
+            self.series.segment[i],
+            float(self.latest[position]),
+            None,
+            STATUS_BY_CODE[int(self.codes[position])],
+            breach_since=None if since is None else _stamp(since),
+            threshold=self.series.thresholds[i],
+        )
+
     def make(self, start: int, stop: int) -> list[MetricHealth]:
         """The `MetricHealth` of display positions start..stop-1 (one model's run)."""
         n = stop - start
@@ -1702,6 +1726,7 @@ def _model_health(
     its newest observation; `checked`: how many of its series are checked."""
     declared = card.monitoring.metrics if card.monitoring else {}
     metrics: Sequence[MetricHealth]
+    worst: tuple[MetricHealth | None, int] = (None, 0)
     if run is None:
         missing = sorted(declared)
         metrics = tuple(_unmonitored(declared, missing))
@@ -1716,13 +1741,18 @@ def _model_health(
             if i == first + stop - start or series.key(i)[1:] != (metric, ""):
                 missing.append(metric)
         metrics = _ModelMetrics(batch, start, stop, _unmonitored(declared, missing))
+        if status in (HealthStatus.breach, HealthStatus.warning):
+            # the first such series in display order is the reason's; its object only
+            position, count = batch.at_status(start, stop, status)
+            if position >= 0:
+                worst = batch.reason_fields(position), count
     return ModelHealth(
         model_id=card.id,
         status=status,
         as_of=as_of,
         last_data=last_data,
         metrics=metrics,
-        reason=_reason(card, status, metrics, last_data, as_of, missing, checked),
+        reason=_reason(card, status, worst, last_data, as_of, missing, checked),
         stage=card.stage,
         freshness_days=card.monitoring.freshness_days if card.monitoring else None,
     )
@@ -1739,14 +1769,14 @@ def _unmonitored(declared: dict[str, MetricThreshold], missing: list[str]) -> li
 def _reason(
     card: ModelCard,
     status: HealthStatus,
-    metrics: Sequence[MetricHealth],
+    worst: tuple[MetricHealth | None, int],
     last_data: dt.datetime | None,
     as_of: dt.date,
     missing: list[str],
     checked: int,
 ) -> str:
-    """`checked`: how many series with data are checked (only breach and warning reasons
-    read `metrics`, which makes them)."""
+    """`worst`: for a model in breach or warning, its first series (in display order) at
+    that status and how many are; `checked`: how many series with data are checked."""
     missing_note = f"; no data for declared {', '.join(missing)}" if missing and last_data else ""
     if status == HealthStatus.unmonitored:
         if card.monitoring is None or not card.monitoring.metrics:
@@ -1763,11 +1793,10 @@ def _reason(
             f"no data for {days} days (last {last_data.date()}, freshness "
             f"{card.monitoring.freshness_days if card.monitoring else '?'} days){missing_note}"
         )
-    reasons = []
-    if status in (HealthStatus.breach, HealthStatus.warning):
-        reasons = [_metric_reason(m) for m in metrics if m.status == status]
-        reasons = [r for r in reasons if r]
-    if reasons:
-        more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
-        return reasons[0] + more + missing_note
+    first, count = worst
+    # a checked series at breach or warning is outside its bounds: it has a reason
+    reason = _metric_reason(first) if first is not None else ""
+    if reason:
+        more = f" (+{count - 1} more)" if count > 1 else ""
+        return reason + more + missing_note
     return f"{checked} checked series within thresholds{missing_note}"
