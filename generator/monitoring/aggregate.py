@@ -1241,28 +1241,49 @@ def _lower_bounds(t: Any, bounds: Any, cuts: list[int]) -> Any:
     """For each run `[bounds[i], bounds[i + 1])` of `t` (each in ascending order), the
     index of its first element at or after each of `cuts`, as an array (runs, cuts).
 
-    A bisection of all runs at once, a few operations on arrays of runs × cuts elements
-    per halving (~1 ms for a batch of 1M observations in 9,000 series: a fifth of the
-    cost of comparing every observation with each cut and counting by run)."""
+    A guess from each run's first and last element, as if the run were evenly spaced
+    (most series are observed at a steady pace), then a bisection for the wrong guesses:
+    ~0.55 ms for a batch of 1M observations in 9,000 series, against ~1.6 ms bisecting
+    every run and ~2.2 ms comparing every observation with each cut."""
     import numpy as np
 
-    runs = len(bounds) - 1
-    base = np.repeat(bounds[:-1], len(cuts))
+    runs, per_run = len(bounds) - 1, len(cuts)
+    start = np.repeat(bounds[:-1], per_run)
     if len(t) == 0:
-        return base.reshape(runs, len(cuts))
-    size = np.repeat(np.diff(bounds), len(cuts))
+        return start.reshape(runs, per_run)
+    size = np.repeat(np.diff(bounds), per_run)
     cut = np.tile(np.asarray(cuts, dtype=np.int64), runs)
+    # "clip": an empty run at the very end reads an element of another run; its guess is
+    # 0 whatever it reads
+    first = np.repeat(np.take(t, bounds[:-1], mode="clip"), per_run)
+    last = np.repeat(np.take(t, bounds[1:] - 1, mode="clip"), per_run)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        guess = np.ceil((cut - first) / (last - first) * (size - 1))
+    # NaN or ±inf for runs of one element or of one instant: any guess in the run will do
+    guess = np.clip(np.nan_to_num(guess), 0, size).astype(np.int64)
+    position = start + guess
+    wrong = ((guess > 0) & (np.take(t, position - 1, mode="clip") >= cut)) | (
+        (guess < size) & (np.take(t, position, mode="clip") < cut)
+    )
+    if wrong.any():
+        position[wrong] = _bisected(t, start[wrong], size[wrong], cut[wrong])
+    return position.reshape(runs, per_run)
+
+
+def _bisected(t: Any, base: Any, size: Any, cut: Any) -> Any:
+    """The index of the first element at or after `cut` in each run `[base, base + size)`
+    of `t`: a bisection of all runs at once."""
+    import numpy as np
+
+    base = base.copy()
     # the answer lies in [base, base + size] and every element before base is below the cut
     while True:
         half = size >> 1
         if not half.any():
             break
-        # "clip": a run without elements at the very end probes len(t) (and adds 0)
-        below = np.take(t, base + half, mode="clip") < cut
-        np.add(base, half, out=base, where=below)
-        size -= half
-    base += (size > 0) & (np.take(t, base, mode="clip") < cut)
-    return base.reshape(runs, len(cuts))
+        np.add(base, half, out=base, where=np.take(t, base + half, mode="clip") < cut)
+        size = size - half
+    return base + ((size > 0) & (np.take(t, base, mode="clip") < cut))
 
 
 WINDOW_CHUNK_POINTS = 65_536
