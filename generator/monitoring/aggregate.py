@@ -21,19 +21,23 @@ the key strings (hashing three strings per row was most of the read's cost) and
 already in (series, time) order once each series' pieces are put one after another;
 it first matches the chart months' summary rows to the series (`_chart_summaries`
 while STATS_SQL runs, then `_ordered_parts`, ~0.07 s). Per batch on the main thread:
-the daily values (`_chart`, ~0.01 s, no sort), the windows' sums by `reduceat` over
-each window's own observations (~0.02 s), the portfolio (~0.006 s), and the hand-off
-objects, 7,500 `MetricHealth` and 22,500 `WindowStats`: named tuples made by
-`tuple.__new__` from zipped columns, with the cyclic GC paused (~0.016 s); leaving,
-the objects are promoted to the GC's oldest generation unscanned (a young collection
-over them and the cards cost 0.1 s). The main thread waits ~0.1 s for the worker,
+the daily values (`_chart`, ~0.01 s, no sort), the windows (`_windows`, ~0.012 s: one
+`reduceat` per statistic over disjoint time segments of each series, in cache-sized
+chunks; ~0.02 s summing each window's own observations), the portfolio (~0.006 s),
+and the hand-off objects, 7,500 `MetricHealth` and 22,500 `WindowStats`: named tuples
+made by `tuple.__new__` from zipped columns, with the cyclic GC paused (~0.016 s);
+leaving, the objects are promoted to the GC's oldest generation unscanned (a young
+collection over them and the cards cost 0.1 s). The main thread waits ~0.1 s for the worker,
 mostly for the first batch. 10,000 models (109M rows, 34M observations read): 3.6-4.1 s
 (4.3-5.8 s when it was read by CHART_SQL's key hashes, by a cursor that did not cache
 the parts' footers; ~11 s without summaries),
 peak RSS 1.6 GB with the cards loaded. There the main thread is the bottleneck: the
-history (~0.7 s), the windows (~1.0 s), the hand-off objects (~0.75 s), the daily values
-(~0.3 s) and the portfolio and chart series (~0.6 s), while the worker's reads take
-~2 s and the main thread waits ~0.3 s for them.
+history (~0.7 s), the windows (~0.4 s; 1.0-1.1 s summing each window's own
+observations), the hand-off objects (~0.75 s), the daily values (~0.3 s) and the
+portfolio and chart series (~0.6 s), while the worker's reads take ~2.2-2.9 s and the
+main thread waits ~0.65 s for them (~0.3-0.5 s with the costlier windows: most of what
+the windows saved became waiting, 4.9 s instead of 5.0 s, medians of 10 interleaved
+runs on a busy machine).
 
 `govcat build` starts the store's half of this work (`Prefetch`: DuckDB's imports and
 connection, STATS_SQL, the chart reads' plan and the first batch; none of it needs a
