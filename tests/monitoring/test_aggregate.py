@@ -757,3 +757,154 @@ def test_metric_objects_are_made_on_first_read_and_act_as_the_tuple(
     # the other models' objects are those of the first summary
     for model_id in ("breaching", "fair-slices", "recovered"):
         assert fresh.models[model_id] == summary.models[model_id]
+
+
+def _exact_windows(rows: list[list], thresholds: dict) -> dict:
+    """Each series' (count, mean, min, max, slope per day, breaches) per window, computed
+    one series at a time in exact rational arithmetic: what the windows must give up to
+    rounding."""
+    from fractions import Fraction
+
+    day_us = 86_400_000_000
+    end = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
+    observations: dict[tuple, list[tuple[Fraction, Fraction]]] = {}
+    for model, _, ts, metric, segment, value in rows:
+        age_us = (dt.datetime.fromisoformat(ts) - end) // dt.timedelta(microseconds=1)
+        key = (model, metric, segment)
+        observations.setdefault(key, []).append((Fraction(age_us, day_us), Fraction(value)))
+    expected = {}
+    for key, points in observations.items():
+        low, high = thresholds.get(key, (None, None))
+        for days in (7, 30, 90):
+            inside = [(x, y) for x, y in points if -days <= x < 0]
+            n = len(inside)
+            if not n:
+                expected[key, days] = (0, None, None, None, None, 0)
+                continue
+            xs, ys = [x for x, _ in inside], [y for _, y in inside]
+            spread = n * sum(x * x for x in xs) - sum(xs) ** 2
+            slope = None
+            if n >= 2 and spread:
+                slope = float((n * sum(x * y for x, y in inside) - sum(xs) * sum(ys)) / spread)
+            breaches = 0
+            if low is not None:
+                breaches = sum(1 for y in ys if y < Fraction(low) or y > Fraction(high))
+            expected[key, days] = (
+                n,
+                float(sum(ys) / n),
+                float(min(ys)),
+                float(max(ys)),
+                slope,
+                breaches,
+            )
+    return expected
+
+
+def test_windows_match_an_exact_computation_per_series(make_catalog, tmp_path, monkeypatch) -> None:
+    """Windows cut from per-segment sums give each series' statistics as computed alone:
+    several observations a day at odd times, gaps, observations on the windows' first
+    instant and just before it, a window with one observation (no slope) or two at one
+    instant (no slope either), empty windows, rows of the chart's first month before the
+    90 days, an unchecked segment and a metric without a threshold (no breaches); and
+    the same whatever the batches and chunks."""
+    import random
+
+    from generator.monitoring import aggregate
+    from tests.conftest import write_card
+
+    write_card(
+        make_catalog(),
+        "models",
+        _card("windowed", {"auc": {"min": 0.78, "max": 0.95}}, segments=["age<25"]),
+    )
+    root = tmp_path / "catalog"
+    end = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
+
+    def at(before: dt.timedelta) -> str:
+        return (end - before).isoformat().replace("+00:00", "Z")
+
+    pick = random.Random(7)
+    rows = []
+    for offset in range(1, 113):  # the read starts on August 1st, 112 days before the end
+        if offset % 6 == 2:
+            continue  # a gap
+        for _ in range(pick.randint(1, 4)):
+            second = pick.randrange(86_400)
+            value = round(pick.uniform(0.7, 0.99), 4)
+            rows.append(
+                [
+                    "windowed",
+                    "1.0.0",
+                    at(dt.timedelta(days=offset, seconds=-second)),
+                    "auc",
+                    "",
+                    value,
+                ]
+            )
+            rows.append(
+                [
+                    "other",
+                    "1.0.0",
+                    at(dt.timedelta(days=offset, seconds=-second)),
+                    "auc",
+                    "",
+                    value / 2,
+                ]
+            )
+    rows += [
+        ["windowed", "1.0.0", at(dt.timedelta(days=7)), "auc", "age<25", 0.96],  # first instant
+        ["windowed", "1.0.0", at(dt.timedelta(days=10)), "auc", "age<25", 0.7],
+        ["windowed", "1.0.0", at(dt.timedelta(days=30)), "auc", "age<25", 0.81],
+        ["windowed", "1.0.0", at(dt.timedelta(days=30, seconds=1)), "auc", "age<25", 0.5],
+        ["windowed", "1.0.0", at(dt.timedelta(days=89, hours=5)), "auc", "age<25", 0.8],
+        # a segment the card does not list: shown, never breaching
+        *[
+            ["windowed", "1.0.0", at(dt.timedelta(days=d)), "auc", "region=EU", 0.1 * d]
+            for d in range(20, 50, 3)
+        ],
+        # psi: no threshold; two observations at one instant in the windows, more before
+        ["windowed", "1.0.0", at(dt.timedelta(days=12, hours=3)), "psi", "", 0.2],
+        ["windowed", "1.1.0", at(dt.timedelta(days=12, hours=3)), "psi", "", 0.3],
+        *[
+            ["windowed", "1.0.0", at(dt.timedelta(days=d)), "psi", "", 0.01 * d]
+            for d in range(91, 112, 2)
+        ],
+    ]
+    write_card(root, "models", _card("other", AUC))
+    ingest(load(root), [write_csv(tmp_path / "e.csv", rows)], IngestOptions())
+    thresholds = {
+        ("windowed", "auc", ""): (0.78, 0.95),
+        ("windowed", "auc", "age<25"): (0.78, 0.95),
+        ("other", "auc", ""): (0.78, float("inf")),
+    }
+    expected = _exact_windows(rows, thresholds)
+    summary = summarize(load(root), as_of=AS_OF)
+    got = {
+        ((model, m.metric, m.segment), w.days): w[1:]
+        for model in ("windowed", "other")
+        for m in summary.models[model].metrics
+        for w in m.windows
+    }
+    assert got.keys() == expected.keys()
+    for key, (count, mean, low, high, slope, breaches) in expected.items():
+        assert got[key] == (
+            count,
+            mean if mean is None else pytest.approx(mean, rel=1e-12),
+            low,
+            high,
+            slope if slope is None else pytest.approx(slope, rel=1e-9),
+            breaches,
+        ), key
+    # the cases the test means to cover are there
+    assert [got[("windowed", "auc", "age<25"), days][0] for days in (7, 30, 90)] == [1, 3, 5]
+    assert got[("windowed", "auc", "age<25"), 7][4] is None
+    assert got[("windowed", "auc", "region=EU"), 7][0] == 0
+    assert got[("windowed", "auc", "region=EU"), 90][5] == 0
+    assert got[("windowed", "psi", ""), 30][0] == 2 and got[("windowed", "psi", ""), 30][4] is None
+    assert got[("windowed", "auc", ""), 90][5] > got[("windowed", "auc", ""), 30][5] > 0
+    # batches of a model or less, chunks of a series
+    expected_summary = _comparable(summary)
+    monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", 50)
+    for chunk in (1, 100):
+        monkeypatch.setattr(aggregate, "WINDOW_CHUNK_POINTS", chunk)
+        assert _comparable(summarize(load(root), as_of=AS_OF)) == expected_summary
