@@ -461,11 +461,18 @@ def synthetic_project(models: int, *, monitoring_days: int = 0, seed: int = 1) -
 
 
 def ensure_series_summaries(catalog: Path) -> None:
-    """Give a store synthesised before series summaries existed the summaries that
-    `govcat ingest` now writes beside every part (with `govcat monitoring compact`)."""
-    from generator.monitoring.store import Store
+    """Give a store synthesised before series summaries or the history file existed what
+    `govcat ingest` now writes with its parts: the summaries (`govcat monitoring compact`),
+    the history (a commit without parts, which writes only that)."""
+    from generator.monitoring.store import Store, history_plan
 
-    if any(summary is None for _, summary in Store(catalog / "monitoring").summarized_parts()):
-        progress(f"writing the series summaries of {catalog / 'monitoring'}")
+    store = Store(catalog / "monitoring")
+    if any(summary is None for _, summary in store.summarized_parts()):
+        progress(f"writing the series summaries of {store.root}")
         command = [PYTHON, "-m", "generator", "monitoring", "compact", "--catalog", str(catalog)]
         subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    names = [p.relative_to(store.root).as_posix() for p in store.root.rglob("*.parquet")]
+    if history_plan(names) is not None and store.history() is None:
+        progress(f"writing the history file of {store.root}")
+        with store.locked():
+            store.commit({})

@@ -431,6 +431,32 @@ def series_summary(part: Path | Any) -> bytes:
     return fixed_parquet_bytes(summary.cast(summary_schema()))
 
 
+# The summaries of many months merged into one row per series (the store's history file):
+# the same columns, merged as STATS_SQL merges them, so reading it gives what reading
+# the summaries it covers gives.
+MERGED_SUMMARIES_SQL = """
+SELECT model_id, metric, segment, sum(n)::BIGINT AS n, min(first_us) AS first_us,
+  max(last_us) AS last_us,
+  arg_max(last_value, (last_us::HUGEINT << 64) + last_tie) AS last_value,
+  arg_max(last_tie, (last_us::HUGEINT << 64) + last_tie) AS last_tie,
+  arg_max(version, (version_us::HUGEINT << 64) + hash(version)) AS version,
+  max(version_us) AS version_us
+FROM {source}
+GROUP BY model_id, metric, segment
+ORDER BY model_id, metric, segment
+"""
+
+
+def history_summary(summaries: list[Path]) -> bytes:
+    """The store's history file merging `summaries` (MERGED_SUMMARIES_SQL), with fixed settings."""
+    connection = duckdb_connect()
+    merged = connection.sql(
+        MERGED_SUMMARIES_SQL.format(source=parquet_source(summaries))
+    ).to_arrow_table()
+    connection.close()
+    return fixed_parquet_bytes(merged.cast(summary_schema()))
+
+
 def summary_schema() -> Any:
     """The parquet schema of a series summary (times in microseconds since the epoch)."""
     import pyarrow as pa
@@ -468,12 +494,23 @@ def _summaries_sql(
     """STATS_SQL's input: per part up to `end_us`, its summary when it has one and holds
     nothing later, else the part's rows aggregated (SERIES_SQL); with each series' last
     observation before `prior_end_us` (the `prior_*` columns, NULL when none)."""
+    history = None
     if location.is_remote:
         parts = remote_summarized_parts(connection, location.url or "")
     else:
-        parts = Store(location.path).summarized_parts()  # type: ignore[arg-type]
+        store = Store(location.path)  # type: ignore[arg-type]
+        parts = store.summarized_parts()
+        history = store.history()
     summaries: list[str] = []
     raw: list[str] = []
+    if history is not None:
+        path, plan, covered = history
+        year, month = plan.through
+        if _month_bounds(f"year={year:04d}/month={month:02d}/x")[1] <= prior_end_us:
+            # every month it covers ends before the chart window's: it replaces their
+            # summaries (whose prior_* are their last_* all the same)
+            summaries.append(path)
+            parts = [(part, summary) for part, summary in parts if summary not in covered]
     for part, summary in parts:
         start, stop = _month_bounds(part)
         if start >= end_us:

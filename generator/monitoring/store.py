@@ -5,6 +5,8 @@ Layout (one folder per calendar month of the observation time, UTC)::
     catalog/monitoring/
       .gitignore                      keeps the lock and temporaries out of git
       year=2026/month=11/part-<sha256[:16]>.parquet
+      year=2026/month=11/series-<same hash>.parquet     its series summary
+      history-through-2026-07-<sha256[:16]>.parquet      the older months' summaries, merged
 
 Partitioning by month (not by model) keeps the file count independent of the
 number of models: 10,000 models × one year is twelve folders, each holding one
@@ -25,7 +27,15 @@ it, so the aggregation reads a few hundred thousand summary rows for the months
 before the as-of day instead of every observation of the store's history: its cost
 follows the chart window, not the years of history a bank keeps. `verify` checks
 each summary against its part; a part without one (a store written before
-summaries existed) is read in full, and `compact` writes the missing ones. A store
+summaries existed) is read in full, and `compact` writes the missing ones. The *history* file merges
+the summaries of every month at least HISTORY_LAG_MONTHS before the newest month into
+one row per series (same columns, same merge as the aggregation's), named after the
+summaries it merges: the aggregation reads it instead of those summaries whenever all
+its months lie before the chart window (any as-of day in the newest month), so that its
+series history reads ~5 months of summaries rather than every month kept (STATS_SQL at
+10,000 models × 13 months: 0.39-0.52 s instead of 0.65-0.74 s). Every commit replaces
+it when the months it covers change (a new month, late data, `compact`), in the same
+journal; a history whose name does not match the store's summaries is ignored. A store
 synced to a bucket keeps its summaries: the aggregation lists the bucket through
 DuckDB's glob and uses them there too.
 
@@ -72,6 +82,11 @@ README = "README.md"
 GITIGNORE_TEXT = "# written by govcat ingest: never commit these\n.lock\n_pending.json\n*.tmp\n"
 PART_RE = re.compile(r"^year=(\d{4})/month=(\d{2})/part-([0-9a-f]{16})\.parquet$")
 SERIES_RE = re.compile(r"^year=(\d{4})/month=(\d{2})/series-([0-9a-f]{16})\.parquet$")
+HISTORY_RE = re.compile(r"^history-through-(\d{4})-(\d{2})-([0-9a-f]{16})\.parquet$")
+HISTORY_LAG_MONTHS = 4
+"""The history covers the months up to this many before the newest month: the chart
+window (90 days, read from its first month's first day) of an as-of day in the newest
+month starts at most 3 months before it."""
 TEMP_SUFFIX = ".tmp"
 REMOTE_SCHEMES = ("s3://", "gs://", "gcs://", "r2://")
 ROW_GROUP_SIZE = 131_072
@@ -191,6 +206,45 @@ def paired_summaries(files: dict[str, str]) -> list[tuple[str, str | None]]:
     ]
 
 
+@dataclass(frozen=True)
+class History:
+    """The history file a store's summaries call for (see the module docstring)."""
+
+    name: str
+    """Its store-relative name: `history-through-YYYY-MM-<sha256 of the names>.parquet`."""
+    through: tuple[int, int]
+    """The last month it covers (year, month)."""
+    covered: tuple[str, ...]
+    """The store-relative names of the summaries it merges, sorted."""
+
+
+def history_plan(names: Sequence[str]) -> History | None:
+    """The history a store with these store-relative file names calls for: None when no
+    month is old enough, or when a part of those months has no summary."""
+    months = [(int(m.group(1)), int(m.group(2))) for m in map(PART_RE.match, names) if m]
+    if not months:
+        return None
+    year, month = max(months)
+    index = year * 12 + month - 1 - HISTORY_LAG_MONTHS
+    through = (index // 12, index % 12 + 1)
+    present = set(names)
+    covered = []
+    for name in sorted(names):
+        match = PART_RE.match(name)
+        if match and (int(match.group(1)), int(match.group(2))) <= through:
+            if series_name(name) not in present:
+                return None
+            covered.append(series_name(name))
+    if not covered:
+        return None
+    digest = hashlib.sha256("\n".join(covered).encode()).hexdigest()[:16]
+    return History(
+        f"history-through-{through[0]:04d}-{through[1]:02d}-{digest}.parquet",
+        through,
+        tuple(covered),
+    )
+
+
 def remote_summarized_parts(
     connection: duckdb.DuckDBPyConnection, url: str
 ) -> list[tuple[str, str | None]]:
@@ -292,7 +346,8 @@ class Store:
             return {}
         files = {
             path.relative_to(self.root).as_posix(): path
-            for path in self.root.glob("year=*/month=*/*.parquet")
+            for pattern in ("year=*/month=*/*.parquet", "history-*.parquet")
+            for path in self.root.glob(pattern)
         }
         journal = self._journal()
         if journal is not None:
@@ -312,6 +367,16 @@ class Store:
         """Every visible part with its series summary (None: the part has none), sorted."""
         files = {name: str(path) for name, path in self._visible().items()}
         return paired_summaries(files)
+
+    def history(self) -> tuple[str, History, set[str]] | None:
+        """The history file when it is the one the visible summaries call for: its path,
+        its plan, and the paths of the summaries it covers (as `summarized_parts` gives
+        them)."""
+        files = self._visible()
+        plan = history_plan(list(files))
+        if plan is None or plan.name not in files:
+            return None
+        return str(files[plan.name]), plan, {str(files[name]) for name in plan.covered}
 
     def partition_files(self) -> dict[str, list[Path]]:
         """`year=YYYY/month=MM` → its visible parts."""
@@ -374,8 +439,9 @@ class Store:
         journal = self._journal()
         if journal is not None:
             self._apply(journal)
-        for temporary in self.root.glob(f"year=*/month=*/*{TEMP_SUFFIX}"):
-            temporary.unlink()
+        for pattern in (f"year=*/month=*/*{TEMP_SUFFIX}", f"history-*{TEMP_SUFFIX}"):
+            for temporary in self.root.glob(pattern):
+                temporary.unlink()
 
     def _apply(self, journal: dict[str, Any]) -> None:
         touched: set[Path] = set()
@@ -410,7 +476,7 @@ class Store:
         loses its own; `summarize` names present parts whose missing summary to write.
         Returns the names of the parts really added (a part already present is skipped).
         """
-        from generator.monitoring.aggregate import series_summary
+        from generator.monitoring.aggregate import history_summary, series_summary
 
         renames: list[tuple[str, str]] = []
         folders: set[Path] = set()
@@ -445,6 +511,21 @@ class Store:
             if part not in staged
             for name in (part, series_name(part))
             if (self.root / name).is_file()
+        )
+        # the history the store calls for once this commit is applied, in the same commit
+        after = {
+            path.relative_to(self.root).as_posix(): path
+            for pattern in ("year=*/month=*/*.parquet", "history-*.parquet")
+            for path in self.root.glob(pattern)
+        }
+        after.update((final, self.root / temporary) for temporary, final in renames)
+        for name in removals:
+            after.pop(name, None)
+        plan = history_plan(list(after))
+        if plan is not None and plan.name not in after:
+            stage(plan.name, history_summary([after[name] for name in plan.covered]))
+        removals += sorted(
+            name for name in after if HISTORY_RE.match(name) and (plan is None or name != plan.name)
         )
         if not renames and not removals:
             return []
@@ -518,6 +599,7 @@ class Store:
         valid: list[Path] = []
         summaries: dict[str, Path] = {}  # every series summary found
         beside_parts: set[str] = set()  # the summary name of every part, sound or not
+        histories: dict[str, Path] = {}
         stale: list[Problem] = []
         missing: list[Problem] = []
         for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
@@ -540,6 +622,9 @@ class Store:
                 continue
             if SERIES_RE.match(relative):
                 summaries[relative] = path
+                continue
+            if HISTORY_RE.match(relative):
+                histories[relative] = path
                 continue
             match = PART_RE.match(relative)
             if match is None:
@@ -606,7 +691,56 @@ class Store:
         ]
         problems.extend(sorted(orphans + stale, key=lambda problem: problem.path))
         problems.extend(missing)
+        problems.extend(self._check_history(histories))
         problems.extend(self._duplicate_keys(valid))
+        return problems
+
+    def _check_history(self, histories: dict[str, Path]) -> list[Problem]:
+        """The history file is the one the summaries call for, and merges them."""
+        from generator.monitoring.aggregate import history_summary
+
+        files = self._visible()
+        plan = history_plan(list(files))
+        problems = []
+        for name, path in sorted(histories.items()):
+            if plan is None or name != plan.name:
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        "store-history-stale",
+                        "not the history of the store's current summaries, so the aggregation "
+                        "ignores it; delete it and run `govcat monitoring compact` to write "
+                        "the current one",
+                        "warning",
+                    )
+                )
+            elif path.read_bytes() != history_summary([files[n] for n in plan.covered]):
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        "store-history-corrupt",
+                        "does not merge the summaries its name covers: the health of past "
+                        "months would be wrong; delete it and run `govcat monitoring compact` "
+                        "to rewrite it",
+                    )
+                )
+        if plan is not None and plan.name not in histories:
+            problems.append(
+                Problem(
+                    str(self.root / plan.name),
+                    None,
+                    None,
+                    "store-history-missing",
+                    f"the months up to {plan.through[0]:04d}-{plan.through[1]:02d} have no "
+                    "history file, so every aggregation reads their summaries one by one; run "
+                    "`govcat monitoring compact` to write it",
+                    "warning",
+                )
+            )
         return problems
 
     def _check_rows(self, shown: str, table: pa.Table, year: int, month: int) -> list[Problem]:

@@ -230,3 +230,73 @@ def test_summarize_reads_a_remote_store_through_duckdb(make_catalog, monkeypatch
     location, source = aggregate.source_for(load(root))
     assert location.url == "gs://bank-ml/monitoring"
     assert source == remote_source("gs://bank-ml/monitoring")
+
+
+def _history(store: Store) -> list[str]:
+    return sorted(p.name for p in store.root.glob("history-*"))
+
+
+def test_history_merges_the_older_months_and_follows_every_commit(catalog, export) -> None:
+    """The older months' summaries merged into one history file, replaced in the commit
+    that changes them, ignored when stale; the aggregation gives the same with it as
+    without it, on days where it is read and days where it is not."""
+    import datetime as dt
+
+    from generator.monitoring.aggregate import _summaries_sql, summarize
+    from generator.monitoring.store import history_plan
+
+    months = [(2026, m) for m in range(1, 12)]
+    rows = [
+        [CDS, "3.2.0", f"{y}-{m:02d}-{d:02d}T06:00:00Z", metric, "", str(0.7 + 0.01 * d)]
+        for y, m in months
+        for d in (3, 17)
+        for metric in ("auc", "psi")
+    ]
+    ingest(catalog, [export("year.csv", rows)], IngestOptions())
+    store = Store(catalog.root / "monitoring")
+    plan = history_plan([p.relative_to(store.root).as_posix() for p in store.root.rglob("*")])
+    assert plan is not None and plan.through == (2026, 7)  # 4 months before November
+    assert [name.split("/")[1] for name in plan.covered] == [f"month={m:02d}" for m in range(1, 8)]
+    assert _history(store) == [plan.name]
+    assert store.verify() == []
+
+    def summaries(as_of: dt.date) -> tuple:
+        summary = summarize(catalog, as_of=as_of)
+        return tuple((m, h.status, h.reason, tuple(h.metrics)) for m, h in summary.models.items())
+
+    days = [dt.date(2026, 11, 21), dt.date(2026, 8, 15), dt.date(2026, 3, 1)]
+    with_history = [summaries(day) for day in days]
+    location = resolve_store(catalog.root, "monitoring")
+    read_start = int(dt.datetime(2026, 8, 1, tzinfo=dt.UTC).timestamp()) * 1_000_000
+    end = int(dt.datetime(2026, 11, 22, tzinfo=dt.UTC).timestamp()) * 1_000_000
+    import duckdb
+
+    sql = _summaries_sql(location, end, duckdb.connect(), read_start)
+    assert plan.name in sql and "month=07/series-" not in sql and "month=08/series-" in sql
+
+    # late data for March: the same commit replaces the history
+    ingest(
+        catalog,
+        [export("late.csv", [[CDS, "3.2.0", "2026-03-09T06:00:00Z", "auc", "", "0.5"]])],
+        IngestOptions(),
+    )
+    (replaced,) = _history(store)
+    assert replaced != plan.name and store.verify() == []
+    used = [summaries(day) for day in days]
+    assert used[0] != with_history[0]  # one more observation of auc
+    # a damaged history is reported; a stale one is reported and ignored
+    history = store.root / replaced
+    good = history.read_bytes()
+    history.write_bytes(store.root.joinpath(plan.covered[0]).read_bytes())
+    assert [p.rule for p in store.verify()] == ["store-history-corrupt"]
+    history.unlink()
+    (store.root / plan.name).write_bytes(good)
+    assert sorted(p.rule for p in store.verify()) == [
+        "store-history-missing",
+        "store-history-stale",
+    ]
+    assert [summaries(day) for day in days] == used  # read without the history: the same
+    store.compact()
+    (current,) = _history(store)
+    assert current not in (plan.name, replaced)  # March's two parts are one now
+    assert store.verify() == [] and [summaries(day) for day in days] == used
