@@ -121,6 +121,9 @@ CHART_READ_ROWS = 1_000_000
 """Rows of a part read at once for the chart, at most (up to 4 batches' worth: each
 query costs a few milliseconds whatever it reads); 16 MB of times and values, below
 the size from which the allocator maps fresh pages for every array."""
+BLOCK_COPY_ROWS = 1024
+"""`_interleaved` copies blocks of alike series when they average this many rows per
+piece, at least (each copy costs a few microseconds of Python; an index array ~4 ns a row)."""
 DUCKDB_MEMORY = "1GB"
 WINDOW_COLUMNS = ("n", "mean", "min", "max", "slope", "breaches")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -987,8 +990,9 @@ def _ordered_points(
     its summary's."""
     import numpy as np
 
-    pieces = []  # per part: its times and values, summary rows low..high, their rows
-    numbers, counts, newest, oldest = [], [], [], []
+    pieces = []  # per part read: its times and values
+    counts, starts = [], []  # per part read and series: its rows in the piece, where they start
+    newest, oldest = [], []
     for part in parts:
         first, end = np.searchsorted(part.series_no[part.known], [lo, hi])
         if first == end:
@@ -1003,47 +1007,25 @@ def _ordered_points(
             or (t[start + count - 1] != part.last_us[low:high]).any()
         ):
             raise _PartMismatch(part.path)
-        pieces.append((t, value, high - low, start, count))
-        numbers.append(part.series_no[low:high])
-        counts.append(count)
+        pieces.append((t, value))
+        held = part.known[first:end] - low  # the pieces' summary rows that are series
+        series_at = part.series_no[low:high][held] - lo
+        counts.append(np.zeros(hi - lo, dtype=np.int64))
+        counts[-1][series_at] = count[held]
+        starts.append(np.zeros(hi - lo, dtype=np.int64))
+        starts[-1][series_at] = start[held]
         newest.append(int(part.last_us[low:high].max()))
         oldest.append(int(part.first_us[low:high].min()))
     if not pieces:
         empty = np.empty(0, dtype=np.int64)
         return None, empty, np.empty(0, dtype=np.float64), np.zeros(hi - lo + 1, np.int64)
-    numbers, count = np.concatenate(numbers), np.concatenate(counts)
-    # where each piece goes: series by series, each series' pieces in part order (a key
-    # that is no series is left out)
-    order = np.argsort(numbers, kind="stable")
-    order = order[numbers[order] >= 0]
-    destination = np.full(len(numbers), -1, dtype=np.int64)
-    destination[order] = np.cumsum(count[order]) - count[order]
-    sizes = np.zeros(hi - lo, dtype=np.int64)
-    np.add.at(sizes, numbers[order] - lo, count[order])
+    count, start = np.stack(counts), np.stack(starts)  # (pieces, series)
     bounds = np.zeros(hi - lo + 1, dtype=np.int64)
-    np.cumsum(sizes, out=bounds[1:])
-    if len(pieces) == 1 and len(order) == len(numbers):
-        t, value = pieces[0][0], pieces[0][1]  # one part, in order: views of what was read
+    np.cumsum(count.sum(axis=0), out=bounds[1:])
+    if len(pieces) == 1 and int(bounds[-1]) == len(pieces[0][0]):
+        t, value = pieces[0]  # one part, every row a series': views of what was read
     else:
-        total = int(bounds[-1])
-        t, value = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.float64)
-        done = 0
-        for piece_t, piece_value, size, start, piece_count in pieces:
-            to = destination[done : done + size]
-            done += size
-            known = to >= 0
-            if not known.all():
-                chosen = _ranges(start[known], piece_count[known])
-                piece_t, piece_value = piece_t[chosen], piece_value[chosen]
-                to, piece_count = to[known], piece_count[known]
-            if len(to) == 1 or bool((to[1:] == to[:-1] + piece_count[:-1]).all()):
-                at = int(to[0])  # one run
-                t[at : at + len(piece_t)] = piece_t
-                value[at : at + len(piece_t)] = piece_value
-            else:
-                spots = _ranges(to, piece_count)
-                t[spots] = piece_t
-                value[spots] = piece_value
+        t, value = _interleaved(pieces, count, start, bounds)
     # rows after the as-of day (or, in a foreign part, before the read start) are dropped
     if max(newest) >= params["end_us"] or min(oldest) < params["read_start_us"]:
         inside = (t >= params["read_start_us"]) & (t < params["end_us"])
@@ -1054,6 +1036,55 @@ def _ordered_points(
         if bool(backwards.any()):
             return np.repeat(np.arange(lo, hi), np.diff(bounds)), t, value, None
     return None, t, value, bounds
+
+
+def _interleaved(
+    pieces: list[tuple[Any, Any]], count: Any, start: Any, bounds: Any
+) -> tuple[Any, Any]:
+    """The pieces' times and values series by series, each series' rows in piece order:
+    series `i` has `count[p, i]` rows in piece `p`, from `start[p, i]`; it goes to
+    `[bounds[i], bounds[i + 1])`.
+
+    Consecutive series alike in every piece (as many rows, one after another) form a block,
+    copied piece by piece as a 2-D slice: series observed on a schedule (daily, hourly)
+    have as many rows in each month, so a batch is a few dozen blocks (89 in the 30,000
+    series at 1,000 models). Otherwise the rows are gathered through an index array. A
+    batch of 1M rows from 4 parts at 1,000 models: ~5 ms by blocks, ~8 ms by the index,
+    ~15 ms when each piece was scattered into place through index arrays."""
+    import numpy as np
+
+    total = int(bounds[-1])
+    size = count.shape[1]
+    same = (count[:, 1:] == count[:, :-1]) & (
+        (count[:, :-1] == 0) | (start[:, 1:] == start[:, :-1] + count[:, :-1])
+    )
+    block_start = np.flatnonzero(np.concatenate(([True], ~same.all(axis=0))))
+    used = count[:, block_start] > 0
+    if int(used.sum()) * BLOCK_COPY_ROWS <= total:
+        t, value = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.float64)
+        block_end = np.append(block_start[1:], size).tolist()
+        for block, first in enumerate(block_start.tolist()):
+            series, width = block_end[block] - first, int(count[:, first].sum())
+            if not width:
+                continue
+            at = int(bounds[first])
+            out_t = t[at : at + series * width].reshape(series, width)
+            out_value = value[at : at + series * width].reshape(series, width)
+            column = 0
+            for number in np.flatnonzero(used[:, block]).tolist():
+                rows, row = int(count[number, first]), int(start[number, first])
+                piece_t, piece_value = pieces[number]
+                taken = slice(row, row + series * rows)
+                out_t[:, column : column + rows] = piece_t[taken].reshape(series, rows)
+                out_value[:, column : column + rows] = piece_value[taken].reshape(series, rows)
+                column += rows
+        return t, value
+    # the row of each series' rows in the pieces put one after another, series by series
+    offsets = np.cumsum([0] + [len(piece_t) for piece_t, _ in pieces[:-1]])
+    rows = _ranges((start + offsets[:, None]).T.ravel(), count.T.ravel())
+    t = np.concatenate([piece_t for piece_t, _ in pieces])[rows]
+    value = np.concatenate([piece_value for _, piece_value in pieces])[rows]
+    return t, value
 
 
 def _chart_points(

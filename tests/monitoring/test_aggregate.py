@@ -720,3 +720,61 @@ def test_a_prefetch_that_failed_raises_in_summarize(scenario, monkeypatch) -> No
     early = aggregate.Prefetch(catalog.root, catalog.settings.monitoring_store, AS_OF)
     with early, pytest.raises(StoreError, match="unreadable"):
         summarize(catalog, as_of=AS_OF, prefetched=early)
+
+
+@pytest.mark.parametrize("block_rows", [1, 10**9], ids=["blocks", "index"])
+def test_pieces_go_into_series_order_by_blocks_or_by_index_alike(
+    scenario, tmp_path, monkeypatch, block_rows
+) -> None:
+    """Each part's piece of a batch goes into series order by 2-D copies of blocks of series
+    alike in every part, or through an index array; both give what CHART_SQL gives, with
+    series of uneven counts and keys with rows only after the as-of day (no series) between
+    the series in a part."""
+    import shutil
+    import threading
+
+    from generator.monitoring import aggregate
+
+    catalog, _, _ = scenario
+    with_summaries = tmp_path / "with" / "catalog"
+    shutil.copytree(catalog.root, with_summaries)
+    rows = [
+        # every third day: other counts per month than its neighbours' daily rows
+        ["fair-slices", "1.0.0", _day(offset), "approval_ratio", "age<30", 0.9]
+        for offset in range(0, 120, 3)
+    ] + [
+        # keys between series, with rows after the as-of day only
+        ["breaching", "1.0.0", "2026-11-25T06:00:00Z", "auc", "late", 0.5],
+        ["fair-slices", "1.0.0", "2026-11-26T06:00:00Z", "approval_ratio", "age<27", 0.5],
+    ]
+    ingest(load(with_summaries), [write_csv(tmp_path / "more.csv", rows)], IngestOptions())
+    plain = tmp_path / "plain" / "catalog"
+    shutil.copytree(with_summaries, plain, ignore=shutil.ignore_patterns("series-*"))
+    expected = _comparable(summarize(load(plain), as_of=AS_OF))
+    interleaved, indexed = [], []
+    real_interleaved, real_ranges = aggregate._interleaved, aggregate._ranges
+    inside = threading.local()  # _ranges has other callers, on the main thread
+
+    def spied_interleaved(*args):
+        interleaved.append(args[1].shape)
+        inside.interleaving = True
+        try:
+            return real_interleaved(*args)
+        finally:
+            inside.interleaving = False
+
+    def spied_ranges(*args):
+        if getattr(inside, "interleaving", False):
+            indexed.append(len(args[0]))
+        return real_ranges(*args)
+
+    monkeypatch.setattr(aggregate, "_interleaved", spied_interleaved)
+    monkeypatch.setattr(aggregate, "_ranges", spied_ranges)
+    monkeypatch.setattr(aggregate, "BLOCK_COPY_ROWS", block_rows)
+    reads = _spied_chart_reads(monkeypatch)
+    for batch_points in (80, 10**9):  # a batch per model or two, and one batch
+        monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", batch_points)
+        assert _comparable(summarize(load(with_summaries), as_of=AS_OF)) == expected
+    assert set(reads) == {"rows"} and len(interleaved) == len(reads)
+    assert any(pieces > 1 for pieces, _ in interleaved)
+    assert bool(indexed) == (block_rows > 1)
