@@ -837,7 +837,7 @@ class _OrderedPart:
     Summary row `i` names the rows `[row_start[i], row_start[i + 1])`, of series
     `series_no[i]` (-1: a key with no rows up to the as-of day); the rows of series lo..hi-1
     are then one range of the part's rows. Rows are read ahead, CHART_READ_ROWS at a time,
-    into `chunk_t` and `chunk_value` (from row `chunk_start`)."""
+    into `chunk_t` and `chunk_value` (from row `chunk_start`), up to a series' first row."""
 
     path: str
     series_no: Any
@@ -850,27 +850,44 @@ class _OrderedPart:
     chunk_t: Any = None
     chunk_value: Any = None
 
-    def rows(self, connection: Any, row: int, row_end: int) -> tuple[Any, Any]:
-        """Times and values of rows `[row, row_end)`."""
+    def rows(self, connection: Any, row: int, row_end: int) -> list[tuple[int, Any, Any]]:
+        """Times and values of rows `[row, row_end)` (a series' first row to another's), as
+        one or two segments (first row, times, values) cut at a series' first row: the rows
+        left in the chunk, then those of the next. Batches do not end where chunks do, and
+        reading the rows left again cost 18-22 % more rows read."""
+        import numpy as np
+
+        segments = []
         chunk = self.chunk_t
-        if chunk is None or row < self.chunk_start or row_end > self.chunk_start + len(chunk):
-            self.chunk_t = self.chunk_value = None
-            ahead = min(CHART_READ_ROWS, 4 * (row_end - row))
-            read_end = min(max(row_end, row + ahead), int(self.row_start[-1]))
-            columns = _arrays(
-                connection,
-                f"SELECT epoch_us(ts) AS t, value FROM read_parquet({sql_string(self.path)}, "
-                f"file_row_number = true) WHERE file_row_number >= {row} "
-                f"AND file_row_number < {read_end}",
+        if chunk is not None and self.chunk_start <= row < self.chunk_start + len(chunk):
+            offset, taken = (
+                row - self.chunk_start,
+                min(row_end, self.chunk_start + len(chunk)) - row,
             )
-            self.chunk_start, self.chunk_t, self.chunk_value = row, columns["t"], columns["value"]
-            if len(self.chunk_t) != read_end - row:
-                raise _PartMismatch(self.path)
-        offset = row - self.chunk_start
-        return (
-            self.chunk_t[offset : offset + row_end - row],
-            self.chunk_value[offset : offset + row_end - row],
+            segments.append(
+                (row, chunk[offset : offset + taken], self.chunk_value[offset : offset + taken])
+            )
+            if row + taken == row_end:
+                return segments
+            ahead, row = CHART_READ_ROWS, row + taken
+        else:
+            ahead = min(CHART_READ_ROWS, 4 * (row_end - row))
+        self.chunk_t = self.chunk_value = None
+        # up to the last series that ends within the read-ahead
+        read_end = max(
+            row_end, int(self.row_start[np.searchsorted(self.row_start, row + ahead, "right") - 1])
         )
+        columns = _arrays(
+            connection,
+            f"SELECT epoch_us(ts) AS t, value FROM read_parquet({sql_string(self.path)}, "
+            f"file_row_number = true) WHERE file_row_number >= {row} "
+            f"AND file_row_number < {read_end}",
+        )
+        self.chunk_start, self.chunk_t, self.chunk_value = row, columns["t"], columns["value"]
+        if len(self.chunk_t) != read_end - row:
+            raise _PartMismatch(self.path)
+        segments.append((row, self.chunk_t[: row_end - row], self.chunk_value[: row_end - row]))
+        return segments
 
 
 class _PartMismatch(Exception):
@@ -948,7 +965,11 @@ def _ordered_parts(summaries: Any, series: _Series) -> list[_OrderedPart] | None
         low, high = edges[number], edges[number + 1]
         series_no, counts = all_series_no[low:high], all_counts[low:high]
         known = np.flatnonzero(series_no >= 0)
-        if rows.get(part) != int(counts.sum()) or bool((np.diff(series_no[known]) <= 0).any()):
+        if (
+            rows.get(part) != int(counts.sum())
+            or bool((counts <= 0).any())
+            or bool((np.diff(series_no[known]) <= 0).any())
+        ):
             return None
         row_start = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=row_start[1:])
@@ -990,32 +1011,34 @@ def _ordered_points(
     its summary's."""
     import numpy as np
 
-    pieces = []  # per part read: its times and values
-    counts, starts = [], []  # per part read and series: its rows in the piece, where they start
+    pieces = []  # per segment of a part read: its times and values
+    counts, starts = [], []  # per piece and series: its rows in the piece, where they start
     newest, oldest = [], []
     for part in parts:
         first, end = np.searchsorted(part.series_no[part.known], [lo, hi])
         if first == end:
             continue
         low, high = int(part.known[first]), int(part.known[end - 1]) + 1
-        row = int(part.row_start[low])
-        t, value = part.rows(connection, row, int(part.row_start[high]))
-        start = part.row_start[low:high] - row
-        count = np.diff(part.row_start[low : high + 1])
-        if bool(
-            (t[start] != part.first_us[low:high]).any()
-            or (t[start + count - 1] != part.last_us[low:high]).any()
-        ):
-            raise _PartMismatch(part.path)
-        pieces.append((t, value))
-        held = part.known[first:end] - low  # the pieces' summary rows that are series
-        series_at = part.series_no[low:high][held] - lo
-        counts.append(np.zeros(hi - lo, dtype=np.int64))
-        counts[-1][series_at] = count[held]
-        starts.append(np.zeros(hi - lo, dtype=np.int64))
-        starts[-1][series_at] = start[held]
-        newest.append(int(part.last_us[low:high].max()))
-        oldest.append(int(part.first_us[low:high].min()))
+        row_start = part.row_start
+        for row, t, value in part.rows(connection, int(row_start[low]), int(row_start[high])):
+            # the segment's summary rows
+            low, high = np.searchsorted(row_start, [row, row + len(t)]).tolist()
+            start = row_start[low:high] - row
+            count = np.diff(row_start[low : high + 1])
+            if bool(
+                (t[start] != part.first_us[low:high]).any()
+                or (t[start + count - 1] != part.last_us[low:high]).any()
+            ):
+                raise _PartMismatch(part.path)
+            pieces.append((t, value))
+            numbers = part.series_no[low:high]
+            held = numbers >= 0  # a key that is no series is left out
+            counts.append(np.zeros(hi - lo, dtype=np.int64))
+            counts[-1][numbers[held] - lo] = count[held]
+            starts.append(np.zeros(hi - lo, dtype=np.int64))
+            starts[-1][numbers[held] - lo] = start[held]
+            newest.append(int(part.last_us[low:high].max()))
+            oldest.append(int(part.first_us[low:high].min()))
     if not pieces:
         empty = np.empty(0, dtype=np.int64)
         return None, empty, np.empty(0, dtype=np.float64), np.zeros(hi - lo + 1, np.int64)

@@ -728,8 +728,8 @@ def test_pieces_go_into_series_order_by_blocks_or_by_index_alike(
 ) -> None:
     """Each part's piece of a batch goes into series order by 2-D copies of blocks of series
     alike in every part, or through an index array; both give what CHART_SQL gives, with
-    series of uneven counts and keys with rows only after the as-of day (no series) between
-    the series in a part."""
+    series of uneven counts, keys with rows only after the as-of day (no series) between
+    the series in a part, and batches whose rows of a part span two chunks read ahead."""
     import shutil
     import threading
 
@@ -768,13 +768,25 @@ def test_pieces_go_into_series_order_by_blocks_or_by_index_alike(
             indexed.append(len(args[0]))
         return real_ranges(*args)
 
+    segments = []
+    real_rows = aggregate._OrderedPart.rows
+
+    def spied_rows(*args):
+        read = real_rows(*args)
+        segments.append(len(read))
+        return read
+
     monkeypatch.setattr(aggregate, "_interleaved", spied_interleaved)
     monkeypatch.setattr(aggregate, "_ranges", spied_ranges)
+    monkeypatch.setattr(aggregate._OrderedPart, "rows", spied_rows)
     monkeypatch.setattr(aggregate, "BLOCK_COPY_ROWS", block_rows)
     reads = _spied_chart_reads(monkeypatch)
-    for batch_points in (80, 10**9):  # a batch per model or two, and one batch
+    # a batch per model or two, read ahead a few series at a time; and one batch
+    for batch_points, read_rows in ((80, 60), (10**9, 10**6)):
         monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", batch_points)
+        monkeypatch.setattr(aggregate, "CHART_READ_ROWS", read_rows)
         assert _comparable(summarize(load(with_summaries), as_of=AS_OF)) == expected
     assert set(reads) == {"rows"} and len(interleaved) == len(reads)
     assert any(pieces > 1 for pieces, _ in interleaved)
     assert bool(indexed) == (block_rows > 1)
+    assert set(segments) == {1, 2}  # some batches began in one chunk and ended in the next
