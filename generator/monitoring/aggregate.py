@@ -846,6 +846,8 @@ class _OrderedPart:
     last_us: Any
     known: Any
     """The summary rows with a series number (their numbers increase)."""
+    known_series: Any
+    """Their series numbers."""
     chunk_start: int = 0
     chunk_t: Any = None
     chunk_value: Any = None
@@ -974,7 +976,15 @@ def _ordered_parts(summaries: Any, series: _Series) -> list[_OrderedPart] | None
         row_start = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=row_start[1:])
         parts.append(
-            _OrderedPart(part, series_no, row_start, all_first[low:high], all_last[low:high], known)
+            _OrderedPart(
+                part,
+                series_no,
+                row_start,
+                all_first[low:high],
+                all_last[low:high],
+                known,
+                series_no[known],
+            )
         )
     return parts
 
@@ -1015,7 +1025,7 @@ def _ordered_points(
     counts, starts = [], []  # per piece and series: its rows in the piece, where they start
     newest, oldest = [], []
     for part in parts:
-        first, end = np.searchsorted(part.series_no[part.known], [lo, hi])
+        first, end = np.searchsorted(part.known_series, [lo, hi]).tolist()
         if first == end:
             continue
         low, high = int(part.known[first]), int(part.known[end - 1]) + 1
