@@ -953,11 +953,6 @@ def _ordered_parts(summaries: Any, series: _Series) -> list[_OrderedPart] | None
     if bool((np.diff(file_index) < 0).any()):
         return None
     key_hash = np.asarray(columns["key_hash"], dtype=np.uint64)
-    # looked up in hash order: searchsorted is several times faster on sorted needles
-    by_hash = np.argsort(key_hash)
-    at = np.minimum(np.searchsorted(sorted_hashes, key_hash[by_hash]), len(sorted_hashes) - 1)
-    all_series_no = np.empty(len(key_hash), dtype=np.int64)
-    all_series_no[by_hash] = np.where(sorted_hashes[at] == key_hash[by_hash], order[at], -1)
     all_counts = np.asarray(columns["n"], dtype=np.int64)
     all_first = np.asarray(columns["first_us"], dtype=np.int64)
     all_last = np.asarray(columns["last_us"], dtype=np.int64)
@@ -965,7 +960,8 @@ def _ordered_parts(summaries: Any, series: _Series) -> list[_OrderedPart] | None
     parts = []
     for number, part in enumerate(chosen):
         low, high = edges[number], edges[number + 1]
-        series_no, counts = all_series_no[low:high], all_counts[low:high]
+        series_no = _series_numbers(series.key_hash, sorted_hashes, order, key_hash[low:high])
+        counts = all_counts[low:high]
         known = np.flatnonzero(series_no >= 0)
         if (
             rows.get(part) != int(counts.sum())
@@ -987,6 +983,46 @@ def _ordered_parts(summaries: Any, series: _Series) -> list[_OrderedPart] | None
             )
         )
     return parts
+
+
+def _series_numbers(series_hash: Any, sorted_hashes: Any, order: Any, hashes: Any) -> Any:
+    """The series number of each key hash of a part's summary rows (-1: no series'), given
+    the series' hashes (`series_hash`, and sorted: `series_hash[order]`, all distinct).
+
+    The rows follow the series' order, mostly without gaps (a month holds a row of nearly
+    every series): each run of consecutive series is found by comparing the hashes, and
+    only its first row is looked up. When the runs are short, every row is looked up, in
+    hash order (searchsorted is several times faster on sorted needles). At 10,000 models
+    (1.2M summary rows of 11 parts): ~5 ms instead of ~0.25 s."""
+    import numpy as np
+
+    numbers = np.full(len(hashes), -1, dtype=np.int64)
+    row, lookups, last = 0, 0, len(sorted_hashes) - 1
+    while row < len(hashes):
+        lookups += 1
+        if lookups > 16 + len(hashes) // 256:
+            by_hash = np.argsort(hashes, kind="stable")
+            at = np.minimum(np.searchsorted(sorted_hashes, hashes[by_hash]), last)
+            numbers[by_hash] = np.where(sorted_hashes[at] == hashes[by_hash], order[at], -1)
+            return numbers
+        at = min(int(np.searchsorted(sorted_hashes, hashes[row])), last)
+        if sorted_hashes[at] != hashes[row]:
+            row += 1
+            continue
+        first = int(order[at])
+        # the run: as long as the rows' hashes are those of the next series (windows doubling)
+        length, window = 1, 1024
+        most = min(len(hashes) - row, len(series_hash) - first)
+        while length < most:
+            end = min(most, length + window)
+            same = series_hash[first + length : first + end] == hashes[row + length : row + end]
+            if not same.all():
+                length += int(np.argmin(same))
+                break
+            length, window = end, 2 * window
+        numbers[row : row + length] = np.arange(first, first + length)
+        row += length
+    return numbers
 
 
 def _read_points(

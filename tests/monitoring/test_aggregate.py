@@ -790,3 +790,25 @@ def test_pieces_go_into_series_order_by_blocks_or_by_index_alike(
     assert any(pieces > 1 for pieces, _ in interleaved)
     assert bool(indexed) == (block_rows > 1)
     assert set(segments) == {1, 2}  # some batches began in one chunk and ended in the next
+
+
+@pytest.mark.parametrize("layout", ["runs", "shuffled"])
+def test_summary_rows_are_matched_to_series_by_runs_or_by_lookup_alike(layout) -> None:
+    """A part's summary rows get their series numbers by runs of consecutive series (rows
+    in series order, with gaps and keys that are no series) or, when the runs are short,
+    by looking every row up; both as a plain lookup of each hash."""
+    import numpy as np
+
+    from generator.monitoring.aggregate import _series_numbers
+
+    rng = np.random.default_rng(7)
+    series_hash = rng.permutation(np.unique(rng.integers(0, 2**62, size=5000, dtype=np.uint64)))
+    present = np.sort(rng.choice(len(series_hash), size=4990, replace=False))  # with rows
+    strangers = rng.integers(2**62, 2**63, size=5, dtype=np.uint64)  # keys that are no series
+    hashes = np.insert(series_hash[present], rng.integers(0, 4990, size=5), strangers)
+    if layout == "shuffled":
+        hashes = rng.permutation(hashes)
+    order = np.argsort(series_hash, kind="stable")
+    number_of = {int(value): number for number, value in enumerate(series_hash.tolist())}
+    expected = [number_of.get(int(value), -1) for value in hashes.tolist()]
+    assert _series_numbers(series_hash, series_hash[order], order, hashes).tolist() == expected
