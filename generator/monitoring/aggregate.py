@@ -18,9 +18,12 @@ the thresholds and the portfolio's arrays. The worker reads them by row numbers
 (`_ordered_points`): parts are sorted by series and their summaries count each
 series' rows, so a batch of whole models is one row range per part, read without
 the key strings (hashing three strings per row was most of the read's cost) and
-already in (series, time) order once each series' pieces are put one after another;
-it first matches the chart months' summary rows to the series (`_chart_summaries`
-while STATS_SQL runs, then `_ordered_parts`, ~0.07 s). Per batch on the main thread:
+already in (series, time) order once each series' pieces are put one after another
+(`_interleaved`: 2-D copies of blocks of series alike in every part); it reads 3.4M
+rows in 8 queries, ~0.12 s of its CPU (0.165 s when each piece was scattered into place
+through index arrays and batches read again the rows a chunk read ahead had left). It
+first matches the chart months' summary rows to the series (`_chart_summaries` while
+STATS_SQL runs, then `_ordered_parts`, ~0.01 s of CPU). Per batch on the main thread:
 the daily values (`_chart`, ~0.01 s, no sort), the windows' sums by `reduceat` over
 each window's own observations (~0.02 s), the portfolio (~0.006 s), and the hand-off
 objects, 7,500 `MetricHealth` and 22,500 `WindowStats`: named tuples made by
@@ -33,7 +36,10 @@ the parts' footers; ~11 s without summaries),
 peak RSS 1.6 GB with the cards loaded. There the main thread is the bottleneck: the
 history (~0.7 s), the windows (~1.0 s), the hand-off objects (~0.75 s), the daily values
 (~0.3 s) and the portfolio and chart series (~0.6 s), while the worker's reads take
-~2 s and the main thread waits ~0.3 s for them.
+~2 s (1.0-1.35 s of its CPU; read alone, ~0.9 s for 33.8M rows in 44 queries, 1.4 s
+before `_interleaved` and the reads' segments) and the main thread waits ~0.3 s for
+them; matching the summary rows to the series takes ~0.1 s of CPU (`_series_numbers`;
+0.3-0.35 s when every row was looked up).
 
 `govcat build` starts the store's half of this work (`Prefetch`: DuckDB's imports and
 connection, STATS_SQL, the chart reads' plan and the first batch; none of it needs a
