@@ -18,26 +18,28 @@ the thresholds and the portfolio's arrays. The worker reads them by row numbers
 (`_ordered_points`): parts are sorted by series and their summaries count each
 series' rows, so a batch of whole models is one row range per part, read without
 the key strings (hashing three strings per row was most of the read's cost) and
-already in (series, time) order once each series' pieces are put one after another;
-it first matches the chart months' summary rows to the series (`_chart_summaries`
-while STATS_SQL runs, then `_ordered_parts`, ~0.07 s). Per batch on the main thread:
+already in (series, time) order once each series' pieces are put one after another
+(`_interleaved`: 2-D copies of blocks of series alike in every part); it reads 3.4M
+rows in 8 queries, ~0.12 s of its CPU (0.165 s when each piece was scattered into place
+through index arrays and batches read again the rows a chunk read ahead had left). It
+first matches the chart months' summary rows to the series (`_chart_summaries` while
+STATS_SQL runs, then `_ordered_parts`, ~0.01 s of CPU). Per batch on the main thread:
 the daily values (`_chart`, ~0.01 s, no sort), the windows (`_windows`, ~0.012 s: one
 `reduceat` per statistic over disjoint time segments of each series, in cache-sized
 chunks; ~0.02 s summing each window's own observations), the portfolio (~0.006 s),
-and the hand-off objects, 7,500 `MetricHealth` and 22,500 `WindowStats`: named tuples
-made by `tuple.__new__` from zipped columns, with the cyclic GC paused (~0.016 s);
-leaving, the objects are promoted to the GC's oldest generation unscanned (a young
-collection over them and the cards cost 0.1 s). The main thread waits ~0.1 s for the worker,
+and the columns of the hand-off objects in display order (`_MetricBatch`; a model's
+`MetricHealth` and `WindowStats` named tuples are made when its metrics are first
+read). The main thread waits ~0.1 s for the worker,
 mostly for the first batch. 10,000 models (109M rows, 34M observations read): 3.6-4.1 s
 (4.3-5.8 s when it was read by CHART_SQL's key hashes, by a cursor that did not cache
 the parts' footers; ~11 s without summaries),
 peak RSS 1.6 GB with the cards loaded. There the main thread is the bottleneck: the
-history (~0.7 s), the windows (~0.4 s; 1.0-1.1 s summing each window's own
-observations), the hand-off objects (~0.75 s), the daily values (~0.3 s) and the
-portfolio and chart series (~0.6 s), while the worker's reads take ~2.2-2.9 s and the
-main thread waits ~0.65 s for them (~0.3-0.5 s with the costlier windows: most of what
-the windows saved became waiting, 4.9 s instead of 5.0 s, medians of 10 interleaved
-runs on a busy machine).
+history (~0.7 s; ~0.4-0.5 s from the store's history file), the windows (~0.4 s;
+1.0-1.1 s summing each window's own observations), the daily values (~0.3 s) and the
+portfolio and chart series (~0.6 s), while the worker's reads take ~2 s (1.0-1.35 s of
+its CPU; read alone, ~0.9 s for 33.8M rows in 44 queries, 1.4 s before `_interleaved`
+and the reads' segments); matching the summary rows to the series takes ~0.1 s of CPU
+(`_series_numbers`; 0.3-0.35 s when every row was looked up).
 
 `govcat build` starts the store's half of this work (`Prefetch`: DuckDB's imports and
 connection, STATS_SQL, the chart reads' plan and the first batch; none of it needs a
@@ -125,6 +127,9 @@ CHART_READ_ROWS = 1_000_000
 """Rows of a part read at once for the chart, at most (up to 4 batches' worth: each
 query costs a few milliseconds whatever it reads); 16 MB of times and values, below
 the size from which the allocator maps fresh pages for every array."""
+BLOCK_COPY_ROWS = 1024
+"""`_interleaved` copies blocks of alike series when they average this many rows per
+piece, at least (each copy costs a few microseconds of Python; an index array ~4 ns a row)."""
 DUCKDB_MEMORY = "1GB"
 WINDOW_COLUMNS = ("n", "mean", "min", "max", "slope", "breaches")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -1026,7 +1031,7 @@ class _OrderedPart:
     Summary row `i` names the rows `[row_start[i], row_start[i + 1])`, of series
     `series_no[i]` (-1: a key with no rows up to the as-of day); the rows of series lo..hi-1
     are then one range of the part's rows. Rows are read ahead, CHART_READ_ROWS at a time,
-    into `chunk_t` and `chunk_value` (from row `chunk_start`)."""
+    into `chunk_t` and `chunk_value` (from row `chunk_start`), up to a series' first row."""
 
     path: str
     series_no: Any
@@ -1035,31 +1040,50 @@ class _OrderedPart:
     last_us: Any
     known: Any
     """The summary rows with a series number (their numbers increase)."""
+    known_series: Any
+    """Their series numbers."""
     chunk_start: int = 0
     chunk_t: Any = None
     chunk_value: Any = None
 
-    def rows(self, connection: Any, row: int, row_end: int) -> tuple[Any, Any]:
-        """Times and values of rows `[row, row_end)`."""
+    def rows(self, connection: Any, row: int, row_end: int) -> list[tuple[int, Any, Any]]:
+        """Times and values of rows `[row, row_end)` (a series' first row to another's), as
+        one or two segments (first row, times, values) cut at a series' first row: the rows
+        left in the chunk, then those of the next. Batches do not end where chunks do, and
+        reading the rows left again cost 18-22 % more rows read."""
+        import numpy as np
+
+        segments = []
         chunk = self.chunk_t
-        if chunk is None or row < self.chunk_start or row_end > self.chunk_start + len(chunk):
-            self.chunk_t = self.chunk_value = None
-            ahead = min(CHART_READ_ROWS, 4 * (row_end - row))
-            read_end = min(max(row_end, row + ahead), int(self.row_start[-1]))
-            columns = _arrays(
-                connection,
-                f"SELECT epoch_us(ts) AS t, value FROM read_parquet({sql_string(self.path)}, "
-                f"file_row_number = true) WHERE file_row_number >= {row} "
-                f"AND file_row_number < {read_end}",
+        if chunk is not None and self.chunk_start <= row < self.chunk_start + len(chunk):
+            offset, taken = (
+                row - self.chunk_start,
+                min(row_end, self.chunk_start + len(chunk)) - row,
             )
-            self.chunk_start, self.chunk_t, self.chunk_value = row, columns["t"], columns["value"]
-            if len(self.chunk_t) != read_end - row:
-                raise _PartMismatch(self.path)
-        offset = row - self.chunk_start
-        return (
-            self.chunk_t[offset : offset + row_end - row],
-            self.chunk_value[offset : offset + row_end - row],
+            segments.append(
+                (row, chunk[offset : offset + taken], self.chunk_value[offset : offset + taken])
+            )
+            if row + taken == row_end:
+                return segments
+            ahead, row = CHART_READ_ROWS, row + taken
+        else:
+            ahead = min(CHART_READ_ROWS, 4 * (row_end - row))
+        self.chunk_t = self.chunk_value = None
+        # up to the last series that ends within the read-ahead
+        read_end = max(
+            row_end, int(self.row_start[np.searchsorted(self.row_start, row + ahead, "right") - 1])
         )
+        columns = _arrays(
+            connection,
+            f"SELECT epoch_us(ts) AS t, value FROM read_parquet({sql_string(self.path)}, "
+            f"file_row_number = true) WHERE file_row_number >= {row} "
+            f"AND file_row_number < {read_end}",
+        )
+        self.chunk_start, self.chunk_t, self.chunk_value = row, columns["t"], columns["value"]
+        if len(self.chunk_t) != read_end - row:
+            raise _PartMismatch(self.path)
+        segments.append((row, self.chunk_t[: row_end - row], self.chunk_value[: row_end - row]))
+        return segments
 
 
 class _PartMismatch(Exception):
@@ -1123,11 +1147,6 @@ def _ordered_parts(summaries: Any, series: _Series) -> list[_OrderedPart] | None
     if bool((np.diff(file_index) < 0).any()):
         return None
     key_hash = np.asarray(columns["key_hash"], dtype=np.uint64)
-    # looked up in hash order: searchsorted is several times faster on sorted needles
-    by_hash = np.argsort(key_hash)
-    at = np.minimum(np.searchsorted(sorted_hashes, key_hash[by_hash]), len(sorted_hashes) - 1)
-    all_series_no = np.empty(len(key_hash), dtype=np.int64)
-    all_series_no[by_hash] = np.where(sorted_hashes[at] == key_hash[by_hash], order[at], -1)
     all_counts = np.asarray(columns["n"], dtype=np.int64)
     all_first = np.asarray(columns["first_us"], dtype=np.int64)
     all_last = np.asarray(columns["last_us"], dtype=np.int64)
@@ -1135,16 +1154,69 @@ def _ordered_parts(summaries: Any, series: _Series) -> list[_OrderedPart] | None
     parts = []
     for number, part in enumerate(chosen):
         low, high = edges[number], edges[number + 1]
-        series_no, counts = all_series_no[low:high], all_counts[low:high]
+        series_no = _series_numbers(series.key_hash, sorted_hashes, order, key_hash[low:high])
+        counts = all_counts[low:high]
         known = np.flatnonzero(series_no >= 0)
-        if rows.get(part) != int(counts.sum()) or bool((np.diff(series_no[known]) <= 0).any()):
+        if (
+            rows.get(part) != int(counts.sum())
+            or bool((counts <= 0).any())
+            or bool((np.diff(series_no[known]) <= 0).any())
+        ):
             return None
         row_start = np.zeros(len(counts) + 1, dtype=np.int64)
         np.cumsum(counts, out=row_start[1:])
         parts.append(
-            _OrderedPart(part, series_no, row_start, all_first[low:high], all_last[low:high], known)
+            _OrderedPart(
+                part,
+                series_no,
+                row_start,
+                all_first[low:high],
+                all_last[low:high],
+                known,
+                series_no[known],
+            )
         )
     return parts
+
+
+def _series_numbers(series_hash: Any, sorted_hashes: Any, order: Any, hashes: Any) -> Any:
+    """The series number of each key hash of a part's summary rows (-1: no series'), given
+    the series' hashes (`series_hash`, and sorted: `series_hash[order]`, all distinct).
+
+    The rows follow the series' order, mostly without gaps (a month holds a row of nearly
+    every series): each run of consecutive series is found by comparing the hashes, and
+    only its first row is looked up. When the runs are short, every row is looked up, in
+    hash order (searchsorted is several times faster on sorted needles). At 10,000 models
+    (1.2M summary rows of 11 parts): ~5 ms instead of ~0.25 s."""
+    import numpy as np
+
+    numbers = np.full(len(hashes), -1, dtype=np.int64)
+    row, lookups, last = 0, 0, len(sorted_hashes) - 1
+    while row < len(hashes):
+        lookups += 1
+        if lookups > 16 + len(hashes) // 256:
+            by_hash = np.argsort(hashes, kind="stable")
+            at = np.minimum(np.searchsorted(sorted_hashes, hashes[by_hash]), last)
+            numbers[by_hash] = np.where(sorted_hashes[at] == hashes[by_hash], order[at], -1)
+            return numbers
+        at = min(int(np.searchsorted(sorted_hashes, hashes[row])), last)
+        if sorted_hashes[at] != hashes[row]:
+            row += 1
+            continue
+        first = int(order[at])
+        # the run: as long as the rows' hashes are those of the next series (windows doubling)
+        length, window = 1, 1024
+        most = min(len(hashes) - row, len(series_hash) - first)
+        while length < most:
+            end = min(most, length + window)
+            same = series_hash[first + length : first + end] == hashes[row + length : row + end]
+            if not same.all():
+                length += int(np.argmin(same))
+                break
+            length, window = end, 2 * window
+        numbers[row : row + length] = np.arange(first, first + length)
+        row += length
+    return numbers
 
 
 def _read_points(
@@ -1179,63 +1251,44 @@ def _ordered_points(
     its summary's."""
     import numpy as np
 
-    pieces = []  # per part: its times and values, summary rows low..high, their rows
-    numbers, counts, newest, oldest = [], [], [], []
+    pieces = []  # per segment of a part read: its times and values
+    counts, starts = [], []  # per piece and series: its rows in the piece, where they start
+    newest, oldest = [], []
     for part in parts:
-        first, end = np.searchsorted(part.series_no[part.known], [lo, hi])
+        first, end = np.searchsorted(part.known_series, [lo, hi]).tolist()
         if first == end:
             continue
         low, high = int(part.known[first]), int(part.known[end - 1]) + 1
-        row = int(part.row_start[low])
-        t, value = part.rows(connection, row, int(part.row_start[high]))
-        start = part.row_start[low:high] - row
-        count = np.diff(part.row_start[low : high + 1])
-        if bool(
-            (t[start] != part.first_us[low:high]).any()
-            or (t[start + count - 1] != part.last_us[low:high]).any()
-        ):
-            raise _PartMismatch(part.path)
-        pieces.append((t, value, high - low, start, count))
-        numbers.append(part.series_no[low:high])
-        counts.append(count)
-        newest.append(int(part.last_us[low:high].max()))
-        oldest.append(int(part.first_us[low:high].min()))
+        row_start = part.row_start
+        for row, t, value in part.rows(connection, int(row_start[low]), int(row_start[high])):
+            # the segment's summary rows
+            low, high = np.searchsorted(row_start, [row, row + len(t)]).tolist()
+            start = row_start[low:high] - row
+            count = np.diff(row_start[low : high + 1])
+            if bool(
+                (t[start] != part.first_us[low:high]).any()
+                or (t[start + count - 1] != part.last_us[low:high]).any()
+            ):
+                raise _PartMismatch(part.path)
+            pieces.append((t, value))
+            numbers = part.series_no[low:high]
+            held = numbers >= 0  # a key that is no series is left out
+            counts.append(np.zeros(hi - lo, dtype=np.int64))
+            counts[-1][numbers[held] - lo] = count[held]
+            starts.append(np.zeros(hi - lo, dtype=np.int64))
+            starts[-1][numbers[held] - lo] = start[held]
+            newest.append(int(part.last_us[low:high].max()))
+            oldest.append(int(part.first_us[low:high].min()))
     if not pieces:
         empty = np.empty(0, dtype=np.int64)
         return None, empty, np.empty(0, dtype=np.float64), np.zeros(hi - lo + 1, np.int64)
-    numbers, count = np.concatenate(numbers), np.concatenate(counts)
-    # where each piece goes: series by series, each series' pieces in part order (a key
-    # that is no series is left out)
-    order = np.argsort(numbers, kind="stable")
-    order = order[numbers[order] >= 0]
-    destination = np.full(len(numbers), -1, dtype=np.int64)
-    destination[order] = np.cumsum(count[order]) - count[order]
-    sizes = np.zeros(hi - lo, dtype=np.int64)
-    np.add.at(sizes, numbers[order] - lo, count[order])
+    count, start = np.stack(counts), np.stack(starts)  # (pieces, series)
     bounds = np.zeros(hi - lo + 1, dtype=np.int64)
-    np.cumsum(sizes, out=bounds[1:])
-    if len(pieces) == 1 and len(order) == len(numbers):
-        t, value = pieces[0][0], pieces[0][1]  # one part, in order: views of what was read
+    np.cumsum(count.sum(axis=0), out=bounds[1:])
+    if len(pieces) == 1 and int(bounds[-1]) == len(pieces[0][0]):
+        t, value = pieces[0]  # one part, every row a series': views of what was read
     else:
-        total = int(bounds[-1])
-        t, value = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.float64)
-        done = 0
-        for piece_t, piece_value, size, start, piece_count in pieces:
-            to = destination[done : done + size]
-            done += size
-            known = to >= 0
-            if not known.all():
-                chosen = _ranges(start[known], piece_count[known])
-                piece_t, piece_value = piece_t[chosen], piece_value[chosen]
-                to, piece_count = to[known], piece_count[known]
-            if len(to) == 1 or bool((to[1:] == to[:-1] + piece_count[:-1]).all()):
-                at = int(to[0])  # one run
-                t[at : at + len(piece_t)] = piece_t
-                value[at : at + len(piece_t)] = piece_value
-            else:
-                spots = _ranges(to, piece_count)
-                t[spots] = piece_t
-                value[spots] = piece_value
+        t, value = _interleaved(pieces, count, start, bounds)
     # rows after the as-of day (or, in a foreign part, before the read start) are dropped
     if max(newest) >= params["end_us"] or min(oldest) < params["read_start_us"]:
         inside = (t >= params["read_start_us"]) & (t < params["end_us"])
@@ -1246,6 +1299,55 @@ def _ordered_points(
         if bool(backwards.any()):
             return np.repeat(np.arange(lo, hi), np.diff(bounds)), t, value, None
     return None, t, value, bounds
+
+
+def _interleaved(
+    pieces: list[tuple[Any, Any]], count: Any, start: Any, bounds: Any
+) -> tuple[Any, Any]:
+    """The pieces' times and values series by series, each series' rows in piece order:
+    series `i` has `count[p, i]` rows in piece `p`, from `start[p, i]`; it goes to
+    `[bounds[i], bounds[i + 1])`.
+
+    Consecutive series alike in every piece (as many rows, one after another) form a block,
+    copied piece by piece as a 2-D slice: series observed on a schedule (daily, hourly)
+    have as many rows in each month, so a batch is a few dozen blocks (89 in the 30,000
+    series at 1,000 models). Otherwise the rows are gathered through an index array. A
+    batch of 1M rows from 4 parts at 1,000 models: ~5 ms by blocks, ~8 ms by the index,
+    ~15 ms when each piece was scattered into place through index arrays."""
+    import numpy as np
+
+    total = int(bounds[-1])
+    size = count.shape[1]
+    same = (count[:, 1:] == count[:, :-1]) & (
+        (count[:, :-1] == 0) | (start[:, 1:] == start[:, :-1] + count[:, :-1])
+    )
+    block_start = np.flatnonzero(np.concatenate(([True], ~same.all(axis=0))))
+    used = count[:, block_start] > 0
+    if int(used.sum()) * BLOCK_COPY_ROWS <= total:
+        t, value = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.float64)
+        block_end = np.append(block_start[1:], size).tolist()
+        for block, first in enumerate(block_start.tolist()):
+            series, width = block_end[block] - first, int(count[:, first].sum())
+            if not width:
+                continue
+            at = int(bounds[first])
+            out_t = t[at : at + series * width].reshape(series, width)
+            out_value = value[at : at + series * width].reshape(series, width)
+            column = 0
+            for number in np.flatnonzero(used[:, block]).tolist():
+                rows, row = int(count[number, first]), int(start[number, first])
+                piece_t, piece_value = pieces[number]
+                taken = slice(row, row + series * rows)
+                out_t[:, column : column + rows] = piece_t[taken].reshape(series, rows)
+                out_value[:, column : column + rows] = piece_value[taken].reshape(series, rows)
+                column += rows
+        return t, value
+    # the row of each series' rows in the pieces put one after another, series by series
+    offsets = np.cumsum([0] + [len(piece_t) for piece_t, _ in pieces[:-1]])
+    rows = _ranges((start + offsets[:, None]).T.ravel(), count.T.ravel())
+    t = np.concatenate([piece_t for piece_t, _ in pieces])[rows]
+    value = np.concatenate([piece_value for _, piece_value in pieces])[rows]
+    return t, value
 
 
 def _chart_points(

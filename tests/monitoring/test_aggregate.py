@@ -908,3 +908,95 @@ def test_windows_match_an_exact_computation_per_series(make_catalog, tmp_path, m
     for chunk in (1, 100):
         monkeypatch.setattr(aggregate, "WINDOW_CHUNK_POINTS", chunk)
         assert _comparable(summarize(load(root), as_of=AS_OF)) == expected_summary
+
+
+@pytest.mark.parametrize("block_rows", [1, 10**9], ids=["blocks", "index"])
+def test_pieces_go_into_series_order_by_blocks_or_by_index_alike(
+    scenario, tmp_path, monkeypatch, block_rows
+) -> None:
+    """Each part's piece of a batch goes into series order by 2-D copies of blocks of series
+    alike in every part, or through an index array; both give what CHART_SQL gives, with
+    series of uneven counts, keys with rows only after the as-of day (no series) between
+    the series in a part, and batches whose rows of a part span two chunks read ahead."""
+    import shutil
+    import threading
+
+    from generator.monitoring import aggregate
+
+    catalog, _, _ = scenario
+    with_summaries = tmp_path / "with" / "catalog"
+    shutil.copytree(catalog.root, with_summaries)
+    rows = [
+        # every third day: other counts per month than its neighbours' daily rows
+        ["fair-slices", "1.0.0", _day(offset), "approval_ratio", "age<30", 0.9]
+        for offset in range(0, 120, 3)
+    ] + [
+        # keys between series, with rows after the as-of day only
+        ["breaching", "1.0.0", "2026-11-25T06:00:00Z", "auc", "late", 0.5],
+        ["fair-slices", "1.0.0", "2026-11-26T06:00:00Z", "approval_ratio", "age<27", 0.5],
+    ]
+    ingest(load(with_summaries), [write_csv(tmp_path / "more.csv", rows)], IngestOptions())
+    plain = tmp_path / "plain" / "catalog"
+    shutil.copytree(with_summaries, plain, ignore=shutil.ignore_patterns("series-*"))
+    expected = _comparable(summarize(load(plain), as_of=AS_OF))
+    interleaved, indexed = [], []
+    real_interleaved, real_ranges = aggregate._interleaved, aggregate._ranges
+    inside = threading.local()  # _ranges has other callers, on the main thread
+
+    def spied_interleaved(*args):
+        interleaved.append(args[1].shape)
+        inside.interleaving = True
+        try:
+            return real_interleaved(*args)
+        finally:
+            inside.interleaving = False
+
+    def spied_ranges(*args):
+        if getattr(inside, "interleaving", False):
+            indexed.append(len(args[0]))
+        return real_ranges(*args)
+
+    segments = []
+    real_rows = aggregate._OrderedPart.rows
+
+    def spied_rows(*args):
+        read = real_rows(*args)
+        segments.append(len(read))
+        return read
+
+    monkeypatch.setattr(aggregate, "_interleaved", spied_interleaved)
+    monkeypatch.setattr(aggregate, "_ranges", spied_ranges)
+    monkeypatch.setattr(aggregate._OrderedPart, "rows", spied_rows)
+    monkeypatch.setattr(aggregate, "BLOCK_COPY_ROWS", block_rows)
+    reads = _spied_chart_reads(monkeypatch)
+    # a batch per model or two, read ahead a few series at a time; and one batch
+    for batch_points, read_rows in ((80, 60), (10**9, 10**6)):
+        monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", batch_points)
+        monkeypatch.setattr(aggregate, "CHART_READ_ROWS", read_rows)
+        assert _comparable(summarize(load(with_summaries), as_of=AS_OF)) == expected
+    assert set(reads) == {"rows"} and len(interleaved) == len(reads)
+    assert any(pieces > 1 for pieces, _ in interleaved)
+    assert bool(indexed) == (block_rows > 1)
+    assert set(segments) == {1, 2}  # some batches began in one chunk and ended in the next
+
+
+@pytest.mark.parametrize("layout", ["runs", "shuffled"])
+def test_summary_rows_are_matched_to_series_by_runs_or_by_lookup_alike(layout) -> None:
+    """A part's summary rows get their series numbers by runs of consecutive series (rows
+    in series order, with gaps and keys that are no series) or, when the runs are short,
+    by looking every row up; both as a plain lookup of each hash."""
+    import numpy as np
+
+    from generator.monitoring.aggregate import _series_numbers
+
+    rng = np.random.default_rng(7)
+    series_hash = rng.permutation(np.unique(rng.integers(0, 2**62, size=5000, dtype=np.uint64)))
+    present = np.sort(rng.choice(len(series_hash), size=4990, replace=False))  # with rows
+    strangers = rng.integers(2**62, 2**63, size=5, dtype=np.uint64)  # keys that are no series
+    hashes = np.insert(series_hash[present], rng.integers(0, 4990, size=5), strangers)
+    if layout == "shuffled":
+        hashes = rng.permutation(hashes)
+    order = np.argsort(series_hash, kind="stable")
+    number_of = {int(value): number for number, value in enumerate(series_hash.tolist())}
+    expected = [number_of.get(int(value), -1) for value in hashes.tolist()]
+    assert _series_numbers(series_hash, series_hash[order], order, hashes).tolist() == expected
