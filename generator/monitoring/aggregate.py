@@ -80,6 +80,7 @@ import datetime as dt
 import re
 from array import array
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -130,6 +131,10 @@ the size from which the allocator maps fresh pages for every array."""
 BLOCK_COPY_ROWS = 1024
 """`_interleaved` copies blocks of alike series when they average this many rows per
 piece, at least (each copy costs a few microseconds of Python; an index array ~4 ns a row)."""
+READ_AHEAD = 2
+"""Chart batches read ahead of the main thread: with one, the worker waited for the main
+thread to ask for the next batch and the main thread for the worker, each ~0.7 s at
+10,000 models, as batches are not all alike; the worker reads one batch after another."""
 DUCKDB_MEMORY = "1GB"
 WINDOW_COLUMNS = ("n", "mean", "min", "max", "slope", "breaches")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -703,10 +708,11 @@ class _StoreRead:
                 cursor.execute("SET parquet_metadata_cache = true")
             summaries = self.pool.submit(_chart_summaries, reader, location, self.params)
             self.series = _read_series(connection, location, self.params)
-            self.batches = _batches(self.series, window)
+            self.runs = self.series.model_runs()
+            self.batches = _batches(self.series, window, self.runs)
             plan = self.pool.submit(_ordered_parts, summaries, self.series)
             self.chart_args = (reader, self.source, plan, self.series, self.params)
-            self.first = self.read(0)
+            self.ahead = deque(self.read(n) for n in range(min(READ_AHEAD, len(self.batches))))
         except BaseException:
             self.close()
             raise
@@ -714,6 +720,15 @@ class _StoreRead:
     def read(self, number: int) -> Any:
         """The future of chart batch `number`'s observations."""
         return self.pool.submit(_read_points, *self.chart_args, *self.batches[number])
+
+    def points(self) -> Iterator[tuple[int, int, Any]]:
+        """Each chart batch's series range and observations, in order, the reads staying
+        READ_AHEAD batches ahead of the caller."""
+        for number, (lo, hi) in enumerate(self.batches):
+            points = self.ahead.popleft().result()
+            if number + READ_AHEAD < len(self.batches):
+                self.ahead.append(self.read(number + READ_AHEAD))
+            yield lo, hi, points
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -731,12 +746,11 @@ class _StoreRead:
 def _summarize(catalog: Catalog, store_read: _StoreRead) -> MonitoringSummary:
     window, params = store_read.window, store_read.params
     connection, source = store_read.connection, store_read.source
-    series, batches = store_read.series, store_read.batches
+    series = store_read.series
     summary = MonitoringSummary(as_of=window.as_of, store=str(store_read.location))
     models = _models(catalog)
-    pending = store_read.first
     # while the first batch is read (unless it was read while the cards were validated)
-    runs = series.model_runs()
+    runs = store_read.runs
     _thresholds(series, catalog, runs)
     limits = series.limits()
     portfolio = _Portfolio(models, series, limits, window)
@@ -746,10 +760,7 @@ def _summarize(catalog: Catalog, store_read: _StoreRead) -> MonitoringSummary:
     # one (metric, segment) tuple per distinct pair, shared by every model's chart series
     shared: dict[tuple[str, str], tuple[str, str]] = {}
     keys = [shared.setdefault(key, key) for key in zip(series.metric, series.segment, strict=True)]
-    for number, (lo, hi) in enumerate(batches):
-        points = pending.result()
-        if number + 1 < len(batches):
-            pending = store_read.read(number + 1)
+    for lo, hi, points in store_read.points():
         chart = _chart(points, params, lo, hi)
         del points
         # whole models: the runs of the batch's models
@@ -994,8 +1005,11 @@ def _display_order(m: MetricHealth) -> tuple[bool, int, str, str]:
     return m.threshold is None, -SEVERITY[m.status], m.metric, m.segment
 
 
-def _batches(series: _Series, window: _Window) -> list[tuple[int, int]]:
-    """Ranges of series numbers, cut between models, of about CHART_BATCH_POINTS points each."""
+def _batches(
+    series: _Series, window: _Window, runs: list[tuple[str, int, int]]
+) -> list[tuple[int, int]]:
+    """Ranges of series numbers, cut between models, of about CHART_BATCH_POINTS points each
+    (`runs`: `series.model_runs()`)."""
     import numpy as np
 
     chart_start = window.read_start_us
@@ -1003,7 +1017,7 @@ def _batches(series: _Series, window: _Window) -> list[tuple[int, int]]:
     inside = np.maximum(0, series.last_t - np.maximum(series.first_t, chart_start))
     points = (series.n * np.minimum(1.0, (inside + 1) / span)).tolist()
     result, lo, total = [], 0, 0.0
-    for _, first, end in series.model_runs():
+    for _, first, end in runs:
         # the first batch is smaller: the main thread has little to do until it is read
         if total >= (CHART_BATCH_POINTS if result else CHART_BATCH_POINTS // 4) and first > lo:
             result.append((lo, first))

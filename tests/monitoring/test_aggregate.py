@@ -275,7 +275,8 @@ def test_batches_and_the_hash_collision_fallback_give_the_same_summary(
     catalog, summary, _ = scenario
     expected = _comparable(summary)
     monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", 80)  # a batch per model or two
-    assert len(aggregate._batches(*_series_and_window(catalog))) > 3
+    series, window = _series_and_window(catalog)
+    assert len(aggregate._batches(series, window, series.model_runs())) > 3
     assert _comparable(summarize(catalog, as_of=AS_OF)) == expected
     # every series key hashing alike forces the exact join on the key strings
     monkeypatch.setattr(aggregate, "CHART_BATCH_POINTS", 10**9)
