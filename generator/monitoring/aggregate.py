@@ -6,40 +6,35 @@ pandas: DuckDB streams the parquet files and only small results come back
 numeric arrays, read in batches of whole models so that memory stays bounded; a
 worker thread reads the next batch while numpy works on the current one).
 
-Where the time goes (1,000 models, 11M rows, 2 cores; `benchmarks.bench_monitoring`,
-a fresh process per run): summarize 0.55-0.65 s, about 0.75 s of CPU, 0.15-0.3 s of
-it in the kernel faulting in fresh pages. Main thread: connecting (~0.03 s), the
-per-series history from the parts' series summaries (390,000 rows, STATS_SQL,
-~0.07-0.1 s; the GROUP BY over every row, without summaries, is ~0.25 s), then the
-chart window's observations (2.7M in 90 days, 3.4M counting the rows of the window's
-first month before it), read in batches of ~1M (the first ~250,000) by a worker
-thread while the main thread works on the previous one and, before the first, makes
-the thresholds and the portfolio's arrays. The worker reads them by row numbers
-(`_ordered_points`): parts are sorted by series and their summaries count each
-series' rows, so a batch of whole models is one row range per part, read without
-the key strings (hashing three strings per row was most of the read's cost) and
-already in (series, time) order once each series' pieces are put one after another
-(`_interleaved`: 2-D copies of blocks of series alike in every part); it reads 3.4M
-rows in 8 queries, ~0.12 s of its CPU (0.165 s when each piece was scattered into place
-through index arrays and batches read again the rows a chunk read ahead had left). It
-first matches the chart months' summary rows to the series (`_chart_summaries` while
-STATS_SQL runs, then `_ordered_parts`, ~0.01 s of CPU). Per batch on the main thread:
-the daily values (`_chart`, ~0.01 s, no sort), the windows (`_windows`, ~0.012 s: one
-`reduceat` per statistic over disjoint time segments of each series, in cache-sized
-chunks; ~0.02 s summing each window's own observations), the portfolio (~0.006 s),
-and the columns of the hand-off objects in display order (`_MetricBatch`; a model's
-`MetricHealth` and `WindowStats` named tuples are made when its metrics are first
-read). The main thread waits ~0.1 s for the worker,
-mostly for the first batch. 10,000 models (109M rows, 34M observations read): 3.6-4.1 s
-(4.3-5.8 s when it was read by CHART_SQL's key hashes, by a cursor that did not cache
-the parts' footers; ~11 s without summaries),
-peak RSS 1.6 GB with the cards loaded. There the main thread is the bottleneck: the
-history (~0.7 s; ~0.4-0.5 s from the store's history file), the windows (~0.4 s;
-1.0-1.1 s summing each window's own observations), the daily values (~0.3 s) and the
-portfolio and chart series (~0.6 s), while the worker's reads take ~2 s (1.0-1.35 s of
-its CPU; read alone, ~0.9 s for 33.8M rows in 44 queries, 1.4 s before `_interleaved`
-and the reads' segments); matching the summary rows to the series takes ~0.1 s of CPU
-(`_series_numbers`; 0.3-0.35 s when every row was looked up).
+Where the time goes (2 cores, a fresh process, after the imports; 1,000 models = 11M
+rows, 10,000 models = 109M rows; medians of interleaved runs on a quiet machine):
+summarize takes ~0.40-0.50 s and ~3.1-3.4 s, peak RSS ~1.3 GB at 10,000 models with the
+cards loaded. In order:
+
+1. connecting (~0.03-0.04 s);
+2. the series' history (STATS_SQL) from the store's history file and the series
+   summaries of the months after it (~0.05-0.09 s, ~0.4-0.5 s; 0.65-0.75 s from every
+   month's summaries, ~11 s by a GROUP BY over every row of a store without summaries);
+3. the plan of the chart reads: the chart months' summary rows matched to the series
+   (`_chart_summaries` while STATS_SQL runs, then `_ordered_parts`, ~0.1 s of CPU at
+   10,000), while the main thread makes the thresholds and the portfolio's arrays;
+4. the chart window's observations (3.4M and 34M, counting the rows of the window's first
+   month before it), read by a worker thread by row numbers, in batches of whole
+   models of ~1M observations (the first ~250,000), READ_AHEAD batches ahead of the
+   main thread (`_ordered_points`): parts are sorted by series and their summaries
+   count each series' rows, so a batch is one row range per part, read without the key
+   strings (hashing three strings per row was most of a read's cost) and put in
+   (series, time) order by 2-D copies of blocks of series alike in every part
+   (`_interleaved`). Read alone: ~0.12 s and ~0.9 s of CPU; alongside the main thread
+   ~2 s at 10,000, where the reads are the bottleneck and the main thread waits ~0.45 s;
+5. per batch, on the main thread: the daily values (`_chart`, mostly keeping the chart's
+   days), the windows (`_windows`: one `reduceat` per statistic over disjoint time
+   segments of each series; ~0.4 s at 10,000 against 1.0-1.1 s summing each window's
+   own observations), breach starts, the portfolio, the chart series, and the columns
+   of the hand-off objects in display order (`_MetricBatch`: a model's `MetricHealth`
+   and `WindowStats` are made when its metrics are first read, mostly in render's
+   worker processes; making all 1.2M objects here took 0.76-1.0 s at 10,000);
+6. per model, its health and reason from those columns (~0.2 s at 10,000).
 
 `govcat build` starts the store's half of this work (`Prefetch`: DuckDB's imports and
 connection, STATS_SQL, the chart reads' plan and the first batch; none of it needs a
@@ -1015,14 +1010,16 @@ def _batches(
     chart_start = window.read_start_us
     span = np.maximum(1, series.last_t - series.first_t)
     inside = np.maximum(0, series.last_t - np.maximum(series.first_t, chart_start))
-    points = (series.n * np.minimum(1.0, (inside + 1) / span)).tolist()
+    points = series.n * np.minimum(1.0, (inside + 1) / span)
+    starts = [first for _, first, _ in runs]
+    per_model = np.add.reduceat(points, starts).tolist() if starts else []
     result, lo, total = [], 0, 0.0
-    for _, first, end in runs:
+    for first, model_points in zip(starts, per_model, strict=True):
         # the first batch is smaller: the main thread has little to do until it is read
         if total >= (CHART_BATCH_POINTS if result else CHART_BATCH_POINTS // 4) and first > lo:
             result.append((lo, first))
             lo, total = first, 0.0
-        total += sum(points[first:end])
+        total += model_points
     if lo < len(series) or not result:
         result.append((lo, len(series)))
     return result
