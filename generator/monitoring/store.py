@@ -27,15 +27,17 @@ it, so the aggregation reads a few hundred thousand summary rows for the months
 before the as-of day instead of every observation of the store's history: its cost
 follows the chart window, not the years of history a bank keeps. `verify` checks
 each summary against its part; a part without one (a store written before
-summaries existed) is read in full, and `compact` writes the missing ones. The *history* file merges
-the summaries of every month at least HISTORY_LAG_MONTHS before the newest month into
-one row per series (same columns, same merge as the aggregation's), named after the
-summaries it merges: the aggregation reads it instead of those summaries whenever all
-its months lie before the chart window (any as-of day in the newest month), so that its
-series history reads ~5 months of summaries rather than every month kept (STATS_SQL at
-10,000 models × 13 months: 0.39-0.52 s instead of 0.65-0.74 s). Every commit replaces
-it when the months it covers change (a new month, late data, `compact`), in the same
-journal; a history whose name does not match the store's summaries is ignored. A store
+summaries existed) is read in full, and `compact` writes the missing ones.
+
+The *history* file merges the summaries of every month at least HISTORY_LAG_MONTHS
+before the newest month into one row per series (same columns, same merge as the
+aggregation's), named after the summaries it merges: the aggregation reads it instead
+of those summaries whenever all its months lie before the chart window (any as-of day
+in the newest month), so that the series' history reads ~5 months of summaries rather
+than every month kept (STATS_SQL at 10,000 models × 13 months: 0.39-0.52 s instead of
+0.65-0.74 s). Every commit replaces it when the months it covers change (a new month,
+late data, `compact`), in the same journal; a history whose name does not match the
+store's summaries is ignored, and `verify` reports it. A store
 synced to a bucket keeps its summaries: the aggregation lists the bucket through
 DuckDB's glob and uses them there too.
 
@@ -340,15 +342,19 @@ class Store:
             raise StoreError(f"{path}: unreadable commit journal ({error})") from None
         return data
 
-    def _visible(self) -> dict[str, Path]:
-        """Final name → file of every part and summary; a pending journal applied virtually."""
-        if not self.root.is_dir():
-            return {}
-        files = {
+    def _files(self) -> dict[str, Path]:
+        """Store-relative name → file of every part, summary and history on disk."""
+        return {
             path.relative_to(self.root).as_posix(): path
             for pattern in ("year=*/month=*/*.parquet", "history-*.parquet")
             for path in self.root.glob(pattern)
         }
+
+    def _visible(self) -> dict[str, Path]:
+        """Final name → file of every part and summary; a pending journal applied virtually."""
+        if not self.root.is_dir():
+            return {}
+        files = self._files()
         journal = self._journal()
         if journal is not None:
             for temporary, final in journal.get("add", []):
@@ -513,11 +519,7 @@ class Store:
             if (self.root / name).is_file()
         )
         # the history the store calls for once this commit is applied, in the same commit
-        after = {
-            path.relative_to(self.root).as_posix(): path
-            for pattern in ("year=*/month=*/*.parquet", "history-*.parquet")
-            for path in self.root.glob(pattern)
-        }
+        after = self._files()
         after.update((final, self.root / temporary) for temporary, final in renames)
         for name in removals:
             after.pop(name, None)
