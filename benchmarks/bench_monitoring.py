@@ -190,8 +190,8 @@ def ensure_store(models: int) -> Path:
 
 
 def without_summaries(catalog: Path) -> Path:
-    """A copy of the project whose store has no series summaries (a store written before
-    they existed: every part is read in full); parts are hard links, not copies."""
+    """A copy of the project whose store has no series summaries nor history (a store
+    written before they existed: every part is read in full); parts are hard links."""
     target = catalog.parent.parent / f"{catalog.parent.name}-no-summaries"
     if target.exists():
         shutil.rmtree(target)
@@ -199,7 +199,7 @@ def without_summaries(catalog: Path) -> Path:
         catalog.parent,
         target,
         copy_function=os.link,
-        ignore=lambda _, names: [name for name in names if name.startswith("series-")],
+        ignore=lambda _, names: [n for n in names if n.startswith(("series-", "history-"))],
     )
     return target / "catalog"
 
