@@ -139,13 +139,8 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 EPOCH_DATE = EPOCH.date()
 MICROSECOND = dt.timedelta(microseconds=1)
 MONTH_FOLDER = re.compile(r"year=(\d{4})/month=(\d{2})/[^/]*$")
-STATUS_BY_CODE = {
-    0: HealthStatus.ok,
-    1: HealthStatus.unmonitored,
-    2: HealthStatus.warning,
-    3: HealthStatus.stale,
-    4: HealthStatus.breach,
-}
+STATUS_BY_CODE = {code: status for status, code in SEVERITY.items()}
+"""The numpy side's status codes: each status' severity (ok 0 … breach 4)."""
 
 
 def _stamp(microseconds: int | None) -> dt.datetime | None:
@@ -858,11 +853,7 @@ class _MetricBatch:
         hi = lo + n
         checked, t_min, t_max, warn_below, warn_above = (limit[lo:hi] for limit in limits)
         latest = series.latest_value[lo:hi]
-        codes = np.where(
-            checked & ((latest < t_min) | (latest > t_max)),
-            4,
-            np.where(checked & ((latest < warn_below) | (latest > warn_above)), 2, 0),
-        )
+        codes = np.where(checked, _value_codes(latest, t_min, t_max, warn_below, warn_above), 0)
         # within a model, SQL gave (metric, segment) order (byte order = str order for
         # UTF-8); a stable sort on (unchecked, -severity) inside each model finishes it
         model_no = np.repeat(np.arange(len(model_sizes)), model_sizes)
@@ -885,8 +876,7 @@ class _MetricBatch:
         and how many have it."""
         import numpy as np
 
-        code = next(code for code, known in STATUS_BY_CODE.items() if known == status)
-        found = np.flatnonzero(self.codes[start:stop] == code)
+        found = np.flatnonzero(self.codes[start:stop] == SEVERITY[status])
         return (start + int(found[0]) if len(found) else -1), len(found)
 
     def reason_fields(self, position: int) -> MetricHealth:
@@ -948,6 +938,25 @@ class _MetricBatch:
             strict=True,
         )
         return list(map(make, repeat(MetricHealth, n), rows))
+
+
+def _value_codes(v: Any, t_min: Any, t_max: Any, warn_below: Any, warn_above: Any) -> Any:
+    """Each value's code against its series' bounds: breach (4) outside min/max, warning
+    (2) outside the warn band, else ok (0); `classify` for numpy arrays."""
+    import numpy as np
+
+    return np.where(
+        (v < t_min) | (v > t_max), 4, np.where((v < warn_below) | (v > warn_above), 2, 0)
+    )
+
+
+def _model_codes(unmonitored: Any, breach: Any, stale: Any, warning: Any) -> Any:
+    """A model's code from its days' facts (the rules of the module docstring)."""
+    import numpy as np
+
+    return np.where(
+        unmonitored, 1, np.where(breach, 4, np.where(stale, 3, np.where(warning, 2, 0)))
+    )
 
 
 def _none_for_nan(values: list[float]) -> list[float | None]:
@@ -1508,18 +1517,6 @@ def _ranges(starts: Any, lengths: Any) -> Any:
     return np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
 
 
-def _listed(values: Any) -> list[Any]:
-    """Numbers as a list of floats, None where NaN."""
-    import numpy as np
-
-    missing = np.isnan(values)
-    if not missing.any():
-        return values.tolist()
-    listed = values.astype(object)
-    listed[missing] = None
-    return listed.tolist()
-
-
 def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> list[Any]:
     """The 7/30/90-day statistics of series lo..hi-1: one array per window and column of
     WINDOW_COLUMNS (NaN for a missing mean, min, max or slope).
@@ -1911,10 +1908,8 @@ class _Portfolio:
         start = PORTFOLIO_DAYS - CHART_DAYS
         covers_from = np.minimum(np.maximum(day + start, 0), PORTFOLIO_DAYS)
         covers_to = np.minimum(np.maximum(next_day + start, 0), PORTFOLIO_DAYS)
-        severity = np.where(
-            (v < t_min[series]) | (v > t_max[series]),
-            4,
-            np.where((v < warn_below[series]) | (v > warn_above[series]), 2, 0),
+        severity = _value_codes(
+            v, t_min[series], t_max[series], warn_below[series], warn_above[series]
         )
         model = self.series_model[series]
         # a batch holds whole models: count into the rows of its models only
@@ -1945,11 +1940,7 @@ class _Portfolio:
         last_day = window.end_day - 1
         stale = (last_day - newest_day) > self.freshness[rows_]
         no_data = self.first_day[rows_] > last_day
-        return np.where(
-            ~self.declared[rows_] | no_data,
-            1,
-            np.where(level[4], 4, np.where(stale, 3, np.where(level[2], 2, 0))),
-        ).tolist()
+        return _model_codes(~self.declared[rows_] | no_data, level[4], stale, level[2]).tolist()
 
     def finish(self, summary: MonitoringSummary) -> dict[str, HealthStatus]:
         """Fill `summary.portfolio`; return each model's status on the as-of day."""
@@ -1967,11 +1958,7 @@ class _Portfolio:
         day_numbers = np.arange(window.portfolio_start_day, window.end_day)
         stale = (day_numbers[None, :] - newest_day) > self.freshness[:, None]
         no_data = self.first_day[:, None] > day_numbers[None, :]
-        codes = np.where(
-            ~self.declared[:, None] | no_data,
-            1,
-            np.where(level[4], 4, np.where(stale, 3, np.where(level[2], 2, 0))),
-        )
+        codes = _model_codes(~self.declared[:, None] | no_data, level[4], stale, level[2])
         for d in range(days):
             counts = np.bincount(codes[:, d], minlength=5)
             summary.portfolio.append(
