@@ -1864,11 +1864,7 @@ class _Portfolio:
         model = self.series_model[lo:hi]
         known = model >= 0  # else data of a deleted card
         shown_count = np.diff(chart.shown_bounds)
-        cells = np.repeat(model * CHART_DAYS, shown_count) + chart.shown_offset
-        if not known.all():
-            cells = cells[np.repeat(known, shown_count)]
-        self.has_data.reshape(-1)[cells] = True
-        del cells
+        self._count_data_days(model, known, shown_count, chart)
         count = np.diff(chart.daily_bounds)
         # daily values before the window: the last one is each series' newest day before it
         before = count - shown_count
@@ -1879,10 +1875,14 @@ class _Portfolio:
         )
         # a checked value holds from its day until the next value of its series (the as-of
         # day's end for the last one); clipped to the portfolio's days, the intervals of
-        # values before them are empty, but for the last one before the window
+        # values before them are empty, but for the last one before the window. Only the
+        # series with a value outside their ok band count (most have none: their daily
+        # values' min and max, one pass each, tell)
         skipped = np.maximum(before - 1, 0)
         count = count - skipped
-        counted = np.flatnonzero(checked[lo:hi] & known & (count > 0))
+        counted = np.flatnonzero(
+            checked[lo:hi] & known & (count > 0) & self._leaves_ok_band(chart, lo, hi)
+        )
         count, series = count[counted], counted + lo
         chosen = _ranges(chart.daily_bounds[counted] + skipped[counted], count)
         end = np.cumsum(count)
@@ -1921,6 +1921,43 @@ class _Portfolio:
             rows = diff[first : first + size]
             rows += np.bincount(row + covers_from[at_level], minlength=size)
             rows -= np.bincount(row + covers_to[at_level], minlength=size)
+
+    def _count_data_days(self, model: Any, known: Any, shown_count: Any, chart: _Chart) -> None:
+        """Mark the chart days with data of the batch's models (`has_data`). A series with a
+        value on every chart day marks its model's whole row, and the model's other series
+        are then left out."""
+        import numpy as np
+
+        full = np.unique(model[known & (shown_count == CHART_DAYS)])
+        self.has_data[full] = True
+        partial = np.flatnonzero(known & (shown_count > 0) & ~np.isin(model, full))
+        if not len(partial):
+            return
+        count = shown_count[partial]
+        values = _ranges(chart.shown_bounds[partial], count)
+        cells = np.repeat(model[partial] * CHART_DAYS, count) + chart.shown_offset[values]
+        self.has_data.reshape(-1)[cells] = True
+
+    def _leaves_ok_band(self, chart: _Chart, lo: int, hi: int) -> Any:
+        """Per series of the batch: whether any of its daily values (before the window too)
+        is outside its ok band, where no warning or breach bound is passed."""
+        import numpy as np
+
+        _, t_min, t_max, warn_below, warn_above = self.limits
+        bounds = chart.daily_bounds
+        present = np.flatnonzero(bounds[1:] > bounds[:-1])
+        leaves = np.zeros(hi - lo, dtype=bool)
+        if not len(present):
+            return leaves
+        # the present series' values are consecutive: each reduces to the next one's start
+        starts = bounds[present]
+        low = np.minimum.reduceat(chart.daily_value, starts)
+        high = np.maximum.reduceat(chart.daily_value, starts)
+        numbers = present + lo
+        leaves[present] = (low < np.maximum(t_min[numbers], warn_below[numbers])) | (
+            high > np.minimum(t_max[numbers], warn_above[numbers])
+        )
+        return leaves
 
     def as_of_codes(self, rows: list[int]) -> list[int]:
         """The status codes on the as-of day of the models at `rows`, once every batch
