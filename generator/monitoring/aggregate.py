@@ -18,19 +18,21 @@ cards loaded. In order:
 3. the plan of the chart reads: the chart months' summary rows matched to the series
    (`_chart_summaries` while STATS_SQL runs, then `_ordered_parts`, ~0.1 s of CPU at
    10,000), while the main thread makes the thresholds and the portfolio's arrays;
-4. the chart window's observations (3.4M and 34M, counting the rows of the window's first
-   month before it), read by a worker thread by row numbers, in batches of whole
+4. the chart window's observations (3.4M and 34M rows read, counting the rows of the
+   window's first month before it), read by a worker thread by row numbers, in batches of whole
    models of ~1M observations (the first ~250,000), READ_AHEAD batches ahead of the
    main thread (`_ordered_points`): parts are sorted by series and their summaries
    count each series' rows, so a batch is one row range per part, read without the key
    strings (hashing three strings per row was most of a read's cost) and put in
    (series, time) order by 2-D copies of blocks of series alike in every part
-   (`_interleaved`). Read alone: ~0.12 s and ~0.9 s of CPU; alongside the main thread
-   ~2 s at 10,000, where the reads are the bottleneck and the main thread waits ~0.45 s;
-5. per batch, on the main thread: the daily values (`_chart`, mostly keeping the chart's
-   days), the windows (`_windows`: one `reduceat` per statistic over disjoint time
-   segments of each series; ~0.4 s at 10,000 against 1.0-1.1 s summing each window's
-   own observations), breach starts, the portfolio, the chart series, and the columns
+   (`_interleaved`), leaving out the rows before the window but for each series' last
+   instant (`_before_window`: a fifth of the rows at 10,000 models, which the main
+   thread then no longer sorts out). Read alone: ~0.12 s and ~0.9 s of CPU; alongside
+   the main thread ~1.5-1.9 s at 10,000, where the reads are the bottleneck;
+5. per batch, on the main thread: the daily values (`_chart`), the windows (`_windows`:
+   one `reduceat` per statistic over disjoint time segments of each series; ~0.4 s at
+   10,000 against 1.0-1.1 s summing each window's own observations), breach starts, the
+   portfolio (only series with a value outside their ok band), the chart series, and the columns
    of the hand-off objects in display order (`_MetricBatch`: a model's `MetricHealth`
    and `WindowStats` are made when its metrics are first read, mostly in render's
    worker processes; making all 1.2M objects here took 0.76-1.0 s at 10,000);
@@ -176,9 +178,10 @@ class _Window:
     @property
     def read_start_us(self) -> int:
         """Where the read of observations starts: the first day of the chart window's
-        first month. The rows of that month before the chart's days and, for the months
-        before, their series summaries (STATS_SQL's `prior_*`) give every series' last
-        value before the window, which holds on the portfolio's first days."""
+        first month. The rows of that month before the chart's days (only each series'
+        last instant is kept, `_before_window`) and, for the months before, their series
+        summaries (STATS_SQL's `prior_*`) give every series' last value before the
+        window, which holds on the portfolio's first days."""
         start = EPOCH_DATE + dt.timedelta(days=self.chart_start_day)
         return _day_number(start.replace(day=1)) * DAY_US
 
@@ -227,8 +230,8 @@ def _models(catalog: Catalog) -> dict[str, list[Any]]:
 #    end — or holds nothing later — and a GROUP BY on the three key strings over
 #    the rest (the current month, or every part of a store without summaries);
 #    its cost follows the number of series, not the years of history kept;
-# 2. the raw observations of the chart window (from the first day of its month, for the
-#    last value before the window): times and values by row numbers, in series order,
+# 2. the raw observations of the chart window (read from the first day of its month, for
+#    the last value before the window): times and values by row numbers, in series order,
 #    from parts whose summaries say which rows each series holds (`_ordered_points`);
 #    else (a remote store, a part without a summary or not matching it) keyed by a
 #    64-bit hash of the series key (CHART_SQL) and sorted once by numpy. numpy derives
@@ -327,23 +330,24 @@ WHERE o.model_id IN ({model_list}) AND o.ts < make_timestamptz({end_us}::BIGINT)
 
 @dataclass
 class _Chart:
-    """Observations of series lo..hi-1 from the read start (`_Window.read_start_us`),
-    sorted by (series, time), and their daily last values. Series `lo + i` owns
-    `[bounds[i], bounds[i + 1])` of the observations and `[daily_bounds[i],
-    daily_bounds[i + 1])` of the daily values; `shown_*` are the daily values of the
-    chart window's days only (offsets 0 to CHART_DAYS - 1)."""
+    """Observations of series lo..hi-1 in the chart window, sorted by (series, time), and
+    their daily last values. Series `lo + i` owns `[bounds[i], bounds[i + 1])` of the
+    observations and `[daily_bounds[i], daily_bounds[i + 1])` of the daily values; and
+    `prior_t[i]`, `prior_value[i]`: its last observation read before the window (from the
+    read start, `_Window.read_start_us`; NO_TIME and NaN: none)."""
 
     t: Any
     value: Any
     bounds: Any
     daily_offset: Any
-    """Day of each daily value, counted from the chart window's first day (negative:
-    before it)."""
+    """Day of each daily value, counted from the chart window's first day (0 to
+    CHART_DAYS - 1)."""
     daily_value: Any
     daily_bounds: Any
-    shown_offset: Any
-    shown_value: Any
-    shown_bounds: Any
+    prior_t: Any
+    prior_value: Any
+    """At the last instant before the window, the greatest value (the last in the order of
+    `_settle_ties`)."""
     lo: int
     hi: int
 
@@ -1286,8 +1290,11 @@ def _ordered_points(
     import numpy as np
 
     pieces = []  # per segment of a part read: its times and values
-    counts, starts = [], []  # per piece and series: its rows in the piece, where they start
+    # per piece and series: its rows in the window, where they start, the rows before
+    counts, starts, skips = [], [], []
+    before: list[tuple[Any, Any, Any]] = []  # the rows of each series' last instant before
     newest, oldest = [], []
+    cut = params["chart_start_us"]
     for part in parts:
         first, end = np.searchsorted(part.known_series, [lo, hi]).tolist()
         if first == end:
@@ -1307,43 +1314,84 @@ def _ordered_points(
             pieces.append((t, value))
             numbers = part.series_no[low:high]
             held = numbers >= 0  # a key that is no series is left out
-            counts.append(np.zeros(hi - lo, dtype=np.int64))
-            counts[-1][numbers[held] - lo] = count[held]
-            starts.append(np.zeros(hi - lo, dtype=np.int64))
-            starts[-1][numbers[held] - lo] = start[held]
+            skip = np.zeros(len(count), dtype=np.int64)
+            if int(part.first_us[low:high].min()) < cut:
+                skip = _before_window(t, value, start, count, cut, numbers - lo, held, before)
+            for per_series, column in (
+                (counts, count - skip),
+                (starts, start + skip),
+                (skips, skip),
+            ):
+                per_series.append(np.zeros(hi - lo, dtype=np.int64))
+                per_series[-1][numbers[held] - lo] = column[held]
             newest.append(int(part.last_us[low:high].max()))
             oldest.append(int(part.first_us[low:high].min()))
+    prior = (
+        tuple(np.concatenate(column) for column in zip(*before, strict=True))
+        if before
+        else (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+    )
     if not pieces:
         empty = np.empty(0, dtype=np.int64)
-        return None, empty, np.empty(0, dtype=np.float64), np.zeros(hi - lo + 1, np.int64)
-    count, start = np.stack(counts), np.stack(starts)  # (pieces, series)
+        return None, empty, np.empty(0, np.float64), np.zeros(hi - lo + 1, np.int64), prior
+    count, start, skip = np.stack(counts), np.stack(starts), np.stack(skips)  # (pieces, series)
     bounds = np.zeros(hi - lo + 1, dtype=np.int64)
     np.cumsum(count.sum(axis=0), out=bounds[1:])
     if len(pieces) == 1 and int(bounds[-1]) == len(pieces[0][0]):
-        t, value = pieces[0]  # one part, every row a series': views of what was read
+        t, value = pieces[0]  # one part, every row a series' in the window: views
     else:
-        t, value = _interleaved(pieces, count, start, bounds)
+        t, value = _interleaved(pieces, count, start, bounds, skip)
     # rows after the as-of day (or, in a foreign part, before the read start) are dropped
-    if max(newest) >= params["end_us"] or min(oldest) < params["read_start_us"]:
-        inside = (t >= params["read_start_us"]) & (t < params["end_us"])
-        t, value, bounds = _kept(inside, t, value, bounds)
+    if max(newest) >= params["end_us"]:
+        t, value, bounds = _kept(t < params["end_us"], t, value, bounds)
+    if min(oldest) < params["read_start_us"]:
+        prior = tuple(column[prior[1] >= params["read_start_us"]] for column in prior)
     if len(t) > 1:
         backwards = t[1:] < t[:-1]
         backwards[bounds[1:-1][(bounds[1:-1] > 0) & (bounds[1:-1] < len(t))] - 1] = False
         if bool(backwards.any()):
-            return np.repeat(np.arange(lo, hi), np.diff(bounds)), t, value, None
-    return None, t, value, bounds
+            return np.repeat(np.arange(lo, hi), np.diff(bounds)), t, value, None, prior
+    return None, t, value, bounds, prior
+
+
+def _before_window(
+    t: Any,
+    value: Any,
+    start: Any,
+    count: Any,
+    cut: int,
+    offset: Any,
+    held: Any,
+    before: list[tuple[Any, Any, Any]],
+) -> Any:
+    """For the consecutive runs `[start[i], start[i] + count[i])` of a piece's times `t` and
+    values (each a series' rows, in time order): how many rows precede `cut` (the chart window's
+    start), the rows to skip. Appends to `before` the rows of each held run's last instant
+    before `cut` (series offset `offset[i]`, times, values): all the portfolio and the breach
+    starts need of the rows before the window (a fifth of the rows read at 10,000 models)."""
+    import numpy as np
+
+    bounds = np.append(start, start[-1] + count[-1]) if len(start) else np.zeros(1, np.int64)
+    first_inside = _lower_bounds(t, bounds, [cut])[:, 0]
+    skip = first_inside - start
+    runs = np.flatnonzero(held & (skip > 0))
+    if len(runs):
+        end = first_inside[runs]
+        last = _run_lower_bounds(t, start[runs], skip[runs], t[end - 1])
+        rows = _ranges(last, end - last)
+        before.append((np.repeat(offset[runs], end - last), t[rows], value[rows]))
+    return skip
 
 
 def _interleaved(
-    pieces: list[tuple[Any, Any]], count: Any, start: Any, bounds: Any
+    pieces: list[tuple[Any, Any]], count: Any, start: Any, bounds: Any, skip: Any
 ) -> tuple[Any, Any]:
     """The pieces' times and values series by series, each series' rows in piece order:
-    series `i` has `count[p, i]` rows in piece `p`, from `start[p, i]`; it goes to
-    `[bounds[i], bounds[i + 1])`.
+    series `i` has `count[p, i]` rows in piece `p`, from `start[p, i]`, after `skip[p, i]`
+    rows left out (those before the chart window); it goes to `[bounds[i], bounds[i + 1])`.
 
-    Consecutive series alike in every piece (as many rows, one after another) form a block,
-    copied piece by piece as a 2-D slice: series observed on a schedule (daily, hourly)
+    Consecutive series alike in every piece (as many rows and rows left out, one after
+    another) form a block, copied piece by piece as a 2-D slice: series observed on a schedule (daily, hourly)
     have as many rows in each month, so a batch is a few dozen blocks (89 in the 30,000
     series at 1,000 models). Otherwise the rows are gathered through an index array. A
     batch of 1M rows from 4 parts at 1,000 models: ~5 ms by blocks, ~8 ms by the index,
@@ -1352,8 +1400,10 @@ def _interleaved(
 
     total = int(bounds[-1])
     size = count.shape[1]
+    stride = count + skip  # the series' rows in the piece
     same = (count[:, 1:] == count[:, :-1]) & (
-        (count[:, :-1] == 0) | (start[:, 1:] == start[:, :-1] + count[:, :-1])
+        (count[:, :-1] == 0)
+        | ((skip[:, 1:] == skip[:, :-1]) & (start[:, 1:] == start[:, :-1] + stride[:, :-1]))
     )
     block_start = np.flatnonzero(np.concatenate(([True], ~same.all(axis=0))))
     used = count[:, block_start] > 0
@@ -1369,11 +1419,15 @@ def _interleaved(
             out_value = value[at : at + series * width].reshape(series, width)
             column = 0
             for number in np.flatnonzero(used[:, block]).tolist():
-                rows, row = int(count[number, first]), int(start[number, first])
+                rows, left_out = int(count[number, first]), int(skip[number, first])
+                row, width_in = int(start[number, first]) - left_out, rows + left_out
                 piece_t, piece_value = pieces[number]
-                taken = slice(row, row + series * rows)
-                out_t[:, column : column + rows] = piece_t[taken].reshape(series, rows)
-                out_value[:, column : column + rows] = piece_value[taken].reshape(series, rows)
+                taken = slice(row, row + series * width_in)
+                kept = slice(left_out, width_in)
+                out_t[:, column : column + rows] = piece_t[taken].reshape(series, width_in)[:, kept]
+                out_value[:, column : column + rows] = piece_value[taken].reshape(series, width_in)[
+                    :, kept
+                ]
                 column += rows
         return t, value
     # the row of each series' rows in the pieces put one after another, series by series
@@ -1388,7 +1442,8 @@ def _chart_points(
     connection: Any, source: str, series: _Series, params: dict[str, int], lo: int, hi: int
 ) -> tuple[Any, Any, Any]:
     """The chart window's observations of series lo..hi-1, in store order: series numbers,
-    times and values (runs in a worker thread: `connection` is its own cursor)."""
+    times and values, None (not sorted), and the rows read before the window (series
+    offsets, times, values). Runs in a worker thread: `connection` is its own cursor."""
     import numpy as np
 
     if lo == 0 and hi == len(series):
@@ -1429,21 +1484,25 @@ def _chart_points(
         run_series = order[np.searchsorted(sorted_hashes, point_hash[heads])].astype(np.int64)
         series_no = np.repeat(run_series + lo, np.diff(np.append(heads, len(point_hash))))
         del point_hash, new_run, heads
-    return series_no, points["t"], points["value"]
+    t, value = points["t"], points["value"]
+    inside = t >= params["chart_start_us"]
+    prior = (series_no[~inside] - lo, t[~inside], value[~inside])
+    return series_no[inside], t[inside], value[inside], None, prior
 
 
 def _chart(points: tuple[Any, ...], params: dict[str, int], lo: int, hi: int) -> _Chart:
-    """The observations of `_chart_points` (series numbers, times, values) or of
-    `_ordered_points`, sorted by (series, time), and their daily values."""
+    """The observations of `_chart_points` or `_ordered_points` (series numbers or None,
+    times, values, bounds or None, rows before the window), sorted by (series, time), their
+    daily values and each series' last value before the window."""
     import numpy as np
 
-    series_no, t, value, *sorted_bounds = points
+    series_no, t, value, sorted_bounds, before = points
     t = np.asarray(t, dtype=np.int64)
     value = np.asarray(value, dtype=np.float64)
-    if sorted_bounds and sorted_bounds[0] is not None:
+    if sorted_bounds is not None:
         # in series order, each series' observations in time order: what the sort below
         # would give (it is stable), but for ties in one instant, which are settled alike
-        bounds = sorted_bounds[0]
+        bounds = sorted_bounds
     else:
         bounds = np.zeros(hi - lo + 1, dtype=np.int64)
         np.cumsum(np.bincount(series_no, minlength=hi)[lo:], out=bounds[1:])
@@ -1456,6 +1515,7 @@ def _chart(points: tuple[Any, ...], params: dict[str, int], lo: int, hi: int) ->
         t, value = np.take(t, sort), np.take(value, sort)
         del sort
     t, value = _settle_ties(t, value, bounds)
+    prior_t, prior_value = _last_before(before, hi - lo)
     offset = t // DAY_US - params["chart_start_us"] // DAY_US
     # the last observation of each day: where the day or the series changes
     last_of_day = np.ones(len(t), dtype=bool)
@@ -1466,10 +1526,22 @@ def _chart(points: tuple[Any, ...], params: dict[str, int], lo: int, hi: int) ->
         daily = offset, value, bounds
     else:
         daily = _kept(last_of_day, offset, value, bounds)
-    shown = daily[0] >= 0
-    if shown.all():
-        return _Chart(t, value, bounds, *daily, *daily, lo, hi)
-    return _Chart(t, value, bounds, *daily, *_kept(shown, *daily), lo, hi)
+    return _Chart(t, value, bounds, *daily, prior_t, prior_value, lo, hi)
+
+
+def _last_before(before: tuple[Any, Any, Any], n: int) -> tuple[Any, Any]:
+    """Per series offset 0..n-1, the time of its newest row of `before` (series offsets,
+    times, values; NO_TIME: none) and the greatest value at that time (NaN: none)."""
+    import numpy as np
+
+    offset, t, value = before
+    prior_t = np.full(n, NO_TIME, dtype=np.int64)
+    prior_value = np.full(n, np.nan)
+    if len(offset):
+        np.maximum.at(prior_t, offset, t)
+        last = t == prior_t[offset]
+        np.fmax.at(prior_value, offset[last], value[last])
+    return prior_t, prior_value
 
 
 def _settle_ties(t: Any, value: Any, bounds: Any) -> tuple[Any, Any]:
@@ -1567,14 +1639,22 @@ def _lower_bounds(t: Any, bounds: Any, cuts: list[int]) -> Any:
 
     runs, per_run = len(bounds) - 1, len(cuts)
     start = np.repeat(bounds[:-1], per_run)
-    if len(t) == 0:
-        return start.reshape(runs, per_run)
     size = np.repeat(np.diff(bounds), per_run)
     cut = np.tile(np.asarray(cuts, dtype=np.int64), runs)
+    return _run_lower_bounds(t, start, size, cut).reshape(runs, per_run)
+
+
+def _run_lower_bounds(t: Any, start: Any, size: Any, cut: Any) -> Any:
+    """For each run `[start[i], start[i] + size[i])` of `t` (in ascending order), the index
+    of its first element at or after `cut[i]` (`_lower_bounds`' guess and bisection)."""
+    import numpy as np
+
+    if len(t) == 0:
+        return start.copy()
     # "clip": an empty run at the very end reads an element of another run; its guess is
     # 0 whatever it reads
-    first = np.repeat(np.take(t, bounds[:-1], mode="clip"), per_run)
-    last = np.repeat(np.take(t, bounds[1:] - 1, mode="clip"), per_run)
+    first = np.take(t, start, mode="clip")
+    last = np.take(t, start + size - 1, mode="clip")
     with np.errstate(divide="ignore", invalid="ignore"):
         guess = np.ceil((cut - first) / (last - first) * (size - 1))
     # NaN or ±inf for runs of one element or of one instant: any guess in the run will do
@@ -1585,7 +1665,7 @@ def _lower_bounds(t: Any, bounds: Any, cuts: list[int]) -> Any:
     )
     if wrong.any():
         position[wrong] = _bisected(t, start[wrong], size[wrong], cut[wrong])
-    return position.reshape(runs, per_run)
+    return position
 
 
 def _bisected(t: Any, base: Any, size: Any, cut: Any) -> Any:
@@ -1728,10 +1808,18 @@ def _breach_since(
         first_t = int(series.first_t[series_no])
         start, end = int(chart.bounds[series_no - lo]), int(chart.bounds[series_no - lo + 1])
         since = _run_start(chart.t[start:end], chart.value[start:end], threshold)
-        if since is None and first_t < params["read_start_us"]:
+        if since is None and start < end:
+            # every value in the window breaches: since its first one when the last value
+            # read before it did not, or when it has no older one; else from its history
+            prior = float(chart.prior_value[series_no - lo])
+            if prior == prior and classify(prior, threshold) != HealthStatus.breach:
+                since = int(chart.t[start])
+            elif first_t == int(chart.t[start]):
+                since = first_t
+        if since is None:
             long_runs[series_no] = threshold
         else:
-            result[series_no] = since if since is not None else first_t
+            result[series_no] = since
     if long_runs:
         numbers = sorted(long_runs)
         keys = ", ".join(
@@ -1778,9 +1866,9 @@ def _series(
     import numpy as np
 
     lo, hi = chart.lo, chart.hi
-    bounds = chart.shown_bounds
+    bounds = chart.daily_bounds
     present = bounds[1:] > bounds[:-1]
-    day_index = chart.shown_offset.astype(np.uint16)
+    day_index = chart.daily_offset.astype(np.uint16)
     start = EPOCH_DATE + dt.timedelta(days=window.chart_start_day)
     for model_id, first, end in runs:
         if first >= hi:
@@ -1805,7 +1893,7 @@ def _series(
                 keys=model_keys,
                 offsets=array("q", (offsets - low).tobytes()),
                 day_index=array("H", day_index[low:high].tobytes()),
-                values=array("d", chart.shown_value[low:high].tobytes()),
+                values=array("d", chart.daily_value[low:high].tobytes()),
             ),
         )
 
@@ -1863,28 +1951,20 @@ class _Portfolio:
         checked, t_min, t_max, warn_below, warn_above = self.limits
         model = self.series_model[lo:hi]
         known = model >= 0  # else data of a deleted card
-        shown_count = np.diff(chart.shown_bounds)
-        self._count_data_days(model, known, shown_count, chart)
         count = np.diff(chart.daily_bounds)
-        # daily values before the window: the last one is each series' newest day before it
-        before = count - shown_count
-        last_before = np.flatnonzero(known & (before > 0))
-        days_before = chart.daily_offset[chart.daily_bounds[last_before] + before[last_before] - 1]
-        np.maximum.at(
-            self.newest_before, model[last_before], days_before + self.window.chart_start_day
-        )
+        self._count_data_days(model, known, count, chart)
+        # the last observation read before the window: its day is its model's newest before
+        read_before = chart.prior_t != NO_TIME
+        marked = np.flatnonzero(known & read_before)
+        np.maximum.at(self.newest_before, model[marked], chart.prior_t[marked] // DAY_US)
         # a checked value holds from its day until the next value of its series (the as-of
-        # day's end for the last one); clipped to the portfolio's days, the intervals of
-        # values before them are empty, but for the last one before the window. Only the
-        # series with a value outside their ok band count (most have none: their daily
-        # values' min and max, one pass each, tell)
-        skipped = np.maximum(before - 1, 0)
-        count = count - skipped
+        # day's end for the last one). Only the series with a daily value outside their ok
+        # band count (most have none: their daily values' min and max, one pass each, tell)
         counted = np.flatnonzero(
             checked[lo:hi] & known & (count > 0) & self._leaves_ok_band(chart, lo, hi)
         )
         count, series = count[counted], counted + lo
-        chosen = _ranges(chart.daily_bounds[counted] + skipped[counted], count)
+        chosen = _ranges(chart.daily_bounds[counted], count)
         end = np.cumsum(count)
         day = chart.daily_offset[chosen]
         v = chart.daily_value[chosen]
@@ -1892,16 +1972,30 @@ class _Portfolio:
         next_day[:-1] = day[1:]
         next_day[end - 1] = CHART_DAYS
         series = np.repeat(series, count)
-        # a series without rows read before the window: its last value before the window's
-        # month holds until its first value read (or to the end)
-        prior = np.flatnonzero(self.has_prior[lo:hi] & checked[lo:hi] & (before == 0))
+        # each checked series' last value before the window (read, else STATS_SQL's prior_*
+        # from before the read start) holds until its first daily value (or to the end),
+        # when it is not ok
+        prior = np.flatnonzero(checked[lo:hi] & known & (read_before | self.has_prior[lo:hi]))
+        prior_value = np.where(read_before, chart.prior_value, self.prior_value[lo:hi])[prior]
+        numbers = prior + lo
+        flagged = (
+            _value_codes(
+                prior_value,
+                t_min[numbers],
+                t_max[numbers],
+                warn_below[numbers],
+                warn_above[numbers],
+            )
+            > 0
+        )
+        prior, prior_value = prior[flagged], prior_value[flagged]
         if len(prior):
             first_read = np.full(len(prior), CHART_DAYS, np.int64)
             read = np.diff(chart.daily_bounds)[prior] > 0
             first_read[read] = chart.daily_offset[chart.daily_bounds[prior[read]]]
             day = np.concatenate([day, np.full(len(prior), -1, np.int64)])
             next_day = np.concatenate([next_day, first_read])
-            v = np.concatenate([v, self.prior_value[prior + lo]])
+            v = np.concatenate([v, prior_value])
             series = np.concatenate([series, prior + lo])
         if not len(series):
             return
@@ -1922,25 +2016,25 @@ class _Portfolio:
             rows += np.bincount(row + covers_from[at_level], minlength=size)
             rows -= np.bincount(row + covers_to[at_level], minlength=size)
 
-    def _count_data_days(self, model: Any, known: Any, shown_count: Any, chart: _Chart) -> None:
+    def _count_data_days(self, model: Any, known: Any, count: Any, chart: _Chart) -> None:
         """Mark the chart days with data of the batch's models (`has_data`). A series with a
         value on every chart day marks its model's whole row, and the model's other series
         are then left out."""
         import numpy as np
 
-        full = np.unique(model[known & (shown_count == CHART_DAYS)])
+        full = np.unique(model[known & (count == CHART_DAYS)])
         self.has_data[full] = True
-        partial = np.flatnonzero(known & (shown_count > 0) & ~np.isin(model, full))
+        partial = np.flatnonzero(known & (count > 0) & ~np.isin(model, full))
         if not len(partial):
             return
-        count = shown_count[partial]
-        values = _ranges(chart.shown_bounds[partial], count)
-        cells = np.repeat(model[partial] * CHART_DAYS, count) + chart.shown_offset[values]
+        count = count[partial]
+        values = _ranges(chart.daily_bounds[partial], count)
+        cells = np.repeat(model[partial] * CHART_DAYS, count) + chart.daily_offset[values]
         self.has_data.reshape(-1)[cells] = True
 
     def _leaves_ok_band(self, chart: _Chart, lo: int, hi: int) -> Any:
-        """Per series of the batch: whether any of its daily values (before the window too)
-        is outside its ok band, where no warning or breach bound is passed."""
+        """Per series of the batch: whether any of its daily values is outside its ok band,
+        where no warning or breach bound is passed."""
         import numpy as np
 
         _, t_min, t_max, warn_below, warn_above = self.limits

@@ -533,6 +533,53 @@ def test_values_and_data_from_before_the_chart_window_count_on_the_portfolio_day
     assert summary.series["month-before"].get("auc") == [(AS_OF - dt.timedelta(days=20), 0.75)]
 
 
+@pytest.mark.parametrize("read", ["rows", "hash"])
+def test_breach_starts_at_and_before_the_chart_window(make_catalog, tmp_path, monkeypatch, read):
+    """Of the rows read before the chart window only each series' last instant is kept (its
+    greatest value): a breach that began on the window's first day starts there; one that
+    began earlier, or at that last instant behind a greater value, starts where the whole
+    history says. Read by row numbers or by key hashes alike."""
+    from generator.monitoring import aggregate
+    from tests.conftest import write_card
+
+    root = make_catalog()
+    bounded = {"auc": {"min": 0.78, "max": 0.95}}
+    stories = ("at-window", "before-window", "fine-tie", "breach-tie", "new-in-window")
+    for model_id in stories:
+        write_card(root, "models", _card(model_id, bounded))
+    rows = []
+    for offset in range(110, -1, -1):  # the window's first day is 89 days before AS_OF
+        rows.append(["at-window", "1.0.0", _day(offset), "auc", "", 0.85 if offset > 89 else 0.7])
+        rows.append(
+            ["before-window", "1.0.0", _day(offset), "auc", "", 0.85 if offset > 99 else 0.7]
+        )
+        for model_id in ("fine-tie", "breach-tie"):
+            rows.append([model_id, "1.0.0", _day(offset), "auc", "", 0.85 if offset >= 90 else 0.7])
+        if offset <= 50:
+            rows.append(["new-in-window", "1.0.0", _day(offset), "auc", "", 0.7])
+    # a second version at the last instant before the window: below, or above, the max
+    rows.append(["fine-tie", "1.1.0", _day(90), "auc", "", 0.6])
+    rows.append(["breach-tie", "1.1.0", _day(90), "auc", "", 0.97])
+    ingest(load(root), [write_csv(tmp_path / "e.csv", rows)], IngestOptions())
+    if read == "hash":
+        monkeypatch.setattr(aggregate, "_ordered_parts", lambda *args: None)
+    reads = _spied_chart_reads(monkeypatch)
+    summary = summarize(load(root), as_of=AS_OF)
+    assert set(reads) == {read}
+    since = {m: summary.models[m].metrics[0].breach_since for m in stories}
+    assert since == {
+        "at-window": dt.datetime.fromisoformat(_day(89)),
+        "before-window": dt.datetime.fromisoformat(_day(99)),
+        # in value order at one instant, 0.85 comes last: the breach starts after it
+        "fine-tie": dt.datetime.fromisoformat(_day(89)),
+        # 0.97 comes after 0.85 and breaches: the breach starts at that instant
+        "breach-tie": dt.datetime.fromisoformat(_day(90)),
+        "new-in-window": dt.datetime.fromisoformat(_day(50)),
+    }
+    first_day = dict(summary.portfolio)[AS_OF - dt.timedelta(days=89)]
+    assert first_day[HealthStatus.breach] == 4  # but new-in-window, without data yet
+
+
 def test_the_summary_does_not_depend_on_how_rows_are_split_into_parts(
     make_catalog, tmp_path
 ) -> None:
