@@ -1628,7 +1628,13 @@ def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> l
     starts = [window.end_us - days * DAY_US for days in longest_first]
     edges[:, 1:-1] = _lower_bounds(chart.t, chart.bounds, starts)
     sums = _segment_sums(chart.t, chart.value, edges, window.end_us)
-    breaches = _segment_breaches(chart.value, edges, checked[lo:hi], t_min[lo:hi], t_max[lo:hi])
+    # only series with a value outside their min/max in the longest window have breaches
+    outside = (sums[4, :, 1:].min(axis=1) < t_min[lo:hi]) | (
+        sums[5, :, 1:].max(axis=1) > t_max[lo:hi]
+    )
+    breaches = _segment_breaches(
+        chart.value, edges, checked[lo:hi] & outside, t_min[lo:hi], t_max[lo:hi]
+    )
     # the windows' segments, the shortest window's first (the segment before the longest
     # window is left out); column w of what follows is the w-th shortest window
     count = np.cumsum(np.diff(edges, axis=1)[:, :0:-1], axis=1)
