@@ -19,8 +19,8 @@ cards loaded. In order:
    (`_chart_summaries` while STATS_SQL runs, then `_ordered_parts`, ~0.1 s of CPU at
    10,000), while the main thread makes the thresholds and the portfolio's arrays;
 4. the chart window's observations (3.4M and 34M rows read, counting the rows of the
-   window's first month before it), read by a worker thread by row numbers, in batches of whole
-   models of ~1M observations (the first ~250,000), READ_AHEAD batches ahead of the
+   window's first month before it), read by a worker thread by row numbers, in batches of
+   whole models of ~1M observations (the first ~250,000), READ_AHEAD batches ahead of the
    main thread (`_ordered_points`): parts are sorted by series and their summaries
    count each series' rows, so a batch is one row range per part, read without the key
    strings (hashing three strings per row was most of a read's cost) and put in
@@ -34,8 +34,8 @@ cards loaded. In order:
 5. per batch, on the main thread: the windows (`_windows`:
    one `reduceat` per statistic over disjoint time segments of each series; ~0.4 s at
    10,000 against 1.0-1.1 s summing each window's own observations), breach starts, the
-   portfolio (only series with a value outside their ok band), the chart series, and the columns
-   of the hand-off objects in display order (`_MetricBatch`: a model's `MetricHealth`
+   portfolio (only series with a value outside their ok band), the chart series, and the
+   columns of the hand-off objects in display order (`_MetricBatch`: a model's `MetricHealth`
    and `WindowStats` are made when its metrics are first read, mostly in render's
    worker processes; making all 1.2M objects here took 0.76-1.0 s at 10,000);
 6. per model of the batch, once the portfolio counted it: its status on the as-of day
@@ -1382,8 +1382,8 @@ def _before_window(
     before: list[tuple[Any, Any, Any]],
 ) -> Any:
     """For the consecutive runs `[start[i], start[i] + count[i])` of a piece's times `t` and
-    values (each a series' rows, in time order): how many rows precede `cut` (the chart window's
-    start), the rows to skip. Appends to `before` the rows of each held run's last instant
+    values (each a series' rows, in time order): how many rows precede `cut` (the chart
+    window's start), the rows to skip. Appends to `before` the rows of each held run's last instant
     before `cut` (series offset `offset[i]`, times, values): all the portfolio and the breach
     starts need of the rows before the window (a fifth of the rows read at 10,000 models)."""
     import numpy as np
@@ -1408,11 +1408,13 @@ def _interleaved(
     rows left out (those before the chart window); it goes to `[bounds[i], bounds[i + 1])`.
 
     Consecutive series alike in every piece (as many rows and rows left out, one after
-    another) form a block, copied piece by piece as a 2-D slice: series observed on a schedule (daily, hourly)
-    have as many rows in each month, so a batch is a few dozen blocks (89 in the 30,000
-    series at 1,000 models). Otherwise the rows are gathered through an index array. A
-    batch of 1M rows from 4 parts at 1,000 models: ~5 ms by blocks, ~8 ms by the index,
-    ~15 ms when each piece was scattered into place through index arrays."""
+    another) form a block, copied piece by piece as a 2-D slice: series observed on a
+    schedule (daily, hourly) have as many rows in each month, so a batch is a few dozen
+    blocks (89 in the 30,000 series at 1,000 models). Otherwise the rows are gathered
+    through an index array. A batch of 1M rows from 4 parts at 1,000 models: ~5 ms by
+    blocks, ~8 ms by the index, ~15 ms when each piece was scattered into place through
+    index arrays; ~4 ms repeated on the same batch, but 20-45 ms the first time, in a fresh
+    process: most of it is the kernel's first touch of the output's fresh pages."""
     import numpy as np
 
     total = int(bounds[-1])
@@ -1457,7 +1459,7 @@ def _interleaved(
 
 def _chart_points(
     connection: Any, source: str, series: _Series, params: dict[str, int], lo: int, hi: int
-) -> tuple[Any, Any, Any]:
+) -> tuple[Any, ...]:
     """The chart window's observations of series lo..hi-1, in store order: series numbers,
     times and values, None (not sorted), and the rows read before the window (series
     offsets, times, values). Runs in a worker thread: `connection` is its own cursor."""
