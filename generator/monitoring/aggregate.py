@@ -8,8 +8,9 @@ worker thread reads the next batch while numpy works on the current one).
 
 Where the time goes (2 cores, a fresh process, after the imports; 1,000 models = 11M
 rows, 10,000 models = 109M rows; medians of interleaved runs on a quiet machine):
-summarize takes ~0.40-0.50 s and ~3.1-3.4 s, peak RSS ~1.3 GB at 10,000 models with the
-cards loaded. In order:
+summarize takes ~0.35-0.45 s and ~2.5-3.0 s, peak RSS ~1.3-1.45 GB at 10,000 models with
+the cards loaded; single runs swing by 30 % and more on this VM (fresh pages, neighbours).
+In order:
 
 1. connecting (~0.03-0.04 s);
 2. the series' history (STATS_SQL) from the store's history file and the series
