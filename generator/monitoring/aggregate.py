@@ -719,7 +719,7 @@ class _StoreRead:
 
     def read(self, number: int) -> Any:
         """The future of chart batch `number`'s `_Chart`."""
-        return self.pool.submit(_read_chart, *self.chart_args, *self.batches[number])
+        return self.pool.submit(_read_chart, self.chart_args, *self.batches[number])
 
     def charts(self) -> Iterator[_Chart]:
         """Each chart batch's `_Chart`, in order, the reads staying READ_AHEAD batches ahead
@@ -1259,23 +1259,14 @@ def _series_numbers(series_hash: Any, sorted_hashes: Any, order: Any, hashes: An
     return numbers
 
 
-def _read_chart(
-    connection: Any,
-    source: str,
-    plan: Any,
-    series: _Series,
-    params: dict[str, int],
-    lo: int,
-    hi: int,
-) -> _Chart:
-    """The `_Chart` of series lo..hi-1 from the chart window's observations: read by row
-    numbers (`_ordered_points`) when `plan` (the future of `_ordered_parts`) gives the
-    parts and they match their summaries, else by CHART_SQL (`_chart_points`).
+def _read_chart(chart_args: tuple[Any, ...], lo: int, hi: int) -> _Chart:
+    """The `_Chart` of series lo..hi-1 from the chart window's observations
+    (`_read_points(*chart_args, lo, hi)`; its last argument is the window's `params`).
 
-    Runs in the worker thread (`connection` is its own cursor), `_chart` too: the main
-    thread has more to do per batch; summarize 0.38 s instead of 0.43 s at 1,000 models
-    (medians of 6 interleaved runs) and 2.74 s instead of 2.96 s at 10,000 (5 runs)."""
-    return _chart(_read_points(connection, source, plan, series, params, lo, hi), params, lo, hi)
+    Runs in the worker thread, `_chart` too: the main thread has more to do per batch;
+    summarize 0.38 s instead of 0.43 s at 1,000 models (medians of 6 interleaved runs) and
+    2.74 s instead of 2.96 s at 10,000 (5 runs)."""
+    return _chart(_read_points(*chart_args, lo, hi), chart_args[-1], lo, hi)
 
 
 def _read_points(
@@ -1287,7 +1278,10 @@ def _read_points(
     lo: int,
     hi: int,
 ) -> tuple[Any, ...]:
-    """The observations of series lo..hi-1, for `_chart` (see `_read_chart`)."""
+    """The chart window's observations of series lo..hi-1, for `_chart`: by row numbers
+    (`_ordered_points`) when `plan` (the future of `_ordered_parts`) gives the parts and
+    they match their summaries, else by CHART_SQL (`_chart_points`). Runs in a worker
+    thread: `connection` is its own cursor."""
     parts = plan.result()
     if parts is not None:
         try:
