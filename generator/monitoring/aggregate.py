@@ -764,12 +764,13 @@ def _summarize(catalog: Catalog, store_read: _StoreRead) -> MonitoringSummary:
         lo, hi = chart.lo, chart.hi
         # whole models: the runs of the batch's models
         batch_runs = runs[bisect_left(run_starts, lo) : bisect_left(run_starts, hi)]
+        columns = _windows(chart, lo, hi, limits, window)
         batch = _MetricBatch(
             series,
             limits,
             lo,
             [end - first for _, first, end in batch_runs],
-            _windows(chart, lo, hi, limits, window),
+            columns,
             _breach_since(connection, source, series, chart, params, lo, hi),
             stamps,
         )
@@ -778,16 +779,20 @@ def _summarize(catalog: Catalog, store_read: _StoreRead) -> MonitoringSummary:
             for model_id, model_series in _series(chart, window, batch_runs, keys)
             if model_id in catalog.models  # data of a deleted card stays in the store
         )
-        portfolio.add(chart)
-        del chart
+        longest = max(WINDOWS)
+        portfolio.add(
+            chart, _window_column(columns, longest, "min"), _window_column(columns, longest, "max")
+        )
+        del chart, columns
         # the batch's models are complete: their health now, while the next batch is read
         healths.update(_model_healths(catalog, batch, batch_runs, portfolio, limits))
     statuses = portfolio.finish(summary)
     summary.rows = int(series.n.sum())
     for model_id, card in sorted(catalog.models.items()):
-        if model_id not in healths:  # no data
-            healths[model_id] = _model_health(card, window.as_of, statuses[model_id], None, None, 0)
-    summary.models = {model_id: healths[model_id] for model_id in sorted(catalog.models)}
+        health = healths.get(model_id)
+        if health is None:  # no data
+            health = _model_health(card, window.as_of, statuses[model_id], None, None, 0)
+        summary.models[model_id] = health
     return summary
 
 
@@ -1261,12 +1266,13 @@ def _series_numbers(series_hash: Any, sorted_hashes: Any, order: Any, hashes: An
 
 def _read_chart(chart_args: tuple[Any, ...], lo: int, hi: int) -> _Chart:
     """The `_Chart` of series lo..hi-1 from the chart window's observations
-    (`_read_points(*chart_args, lo, hi)`; its last argument is the window's `params`).
+    (`_read_points`' arguments: `chart_args`, then `lo` and `hi`).
 
     Runs in the worker thread, `_chart` too: the main thread has more to do per batch;
     summarize 0.38 s instead of 0.43 s at 1,000 models (medians of 6 interleaved runs) and
     2.74 s instead of 2.96 s at 10,000 (5 runs)."""
-    return _chart(_read_points(*chart_args, lo, hi), chart_args[-1], lo, hi)
+    connection, source, plan, series, params = chart_args
+    return _chart(_read_points(connection, source, plan, series, params, lo, hi), params, lo, hi)
 
 
 def _read_points(
@@ -1304,7 +1310,7 @@ def _ordered_points(
     pieces = []  # per segment of a part read: its times and values
     # per piece and series: its rows in the window, where they start, the rows before
     counts, starts, skips = [], [], []
-    before: list[tuple[Any, Any, Any]] = []  # the rows of each series' last instant before
+    before: list[tuple[Any, Any, Any]] = []  # each series' last instant before the window
     newest, oldest = [], []
     cut = params["chart_start_us"]
     for part in parts:
@@ -1435,13 +1441,10 @@ def _interleaved(
             for number in np.flatnonzero(used[:, block]).tolist():
                 rows, left_out = int(count[number, first]), int(skip[number, first])
                 row, width_in = int(start[number, first]) - left_out, rows + left_out
-                piece_t, piece_value = pieces[number]
                 taken = slice(row, row + series * width_in)
-                kept = slice(left_out, width_in)
-                out_t[:, column : column + rows] = piece_t[taken].reshape(series, width_in)[:, kept]
-                out_value[:, column : column + rows] = piece_value[taken].reshape(series, width_in)[
-                    :, kept
-                ]
+                for out, piece in zip((out_t, out_value), pieces[number], strict=True):
+                    rows_in = piece[taken].reshape(series, width_in)
+                    out[:, column : column + rows] = rows_in[:, left_out:]
                 column += rows
         return t, value
     # the row of each series' rows in the pieces put one after another, series by series
@@ -1625,26 +1628,29 @@ def _windows(chart: _Chart, lo: int, hi: int, limits: Any, window: _Window) -> l
     starts = [window.end_us - days * DAY_US for days in longest_first]
     edges[:, 1:-1] = _lower_bounds(chart.t, chart.bounds, starts)
     sums = _segment_sums(chart.t, chart.value, edges, window.end_us)
-    # only series with a value outside their min/max in the longest window have breaches
-    outside = (sums[4, :, 1:].min(axis=1) < t_min[lo:hi]) | (
-        sums[5, :, 1:].max(axis=1) > t_max[lo:hi]
-    )
-    breaches = _segment_breaches(
-        chart.value, edges, checked[lo:hi] & outside, t_min[lo:hi], t_max[lo:hi]
-    )
     # the windows' segments, the shortest window's first (the segment before the longest
     # window is left out); column w of what follows is the w-th shortest window
     count = np.cumsum(np.diff(edges, axis=1)[:, :0:-1], axis=1)
-    breaches = np.cumsum(breaches[:, :0:-1], axis=1)
     total, sum_x, sum_xx, sum_xy = np.cumsum(sums[:4, :, :0:-1], axis=-1)
     low = np.minimum.accumulate(sums[4, :, :0:-1], axis=-1)
     high = np.maximum.accumulate(sums[5, :, :0:-1], axis=-1)
+    # only series with a value outside their min/max in the longest window have breaches
+    outside = (low[:, -1] < t_min[lo:hi]) | (high[:, -1] > t_max[lo:hi])
+    breaches = _segment_breaches(
+        chart.value, edges, checked[lo:hi] & outside, t_min[lo:hi], t_max[lo:hi]
+    )
+    breaches = np.cumsum(breaches[:, :0:-1], axis=1)
     mean, low, high, slope = _window_columns(count, total, sum_x, sum_xx, sum_xy, low, high)
     by_days = {
         days: [count[:, w], mean[:, w], low[:, w], high[:, w], slope[:, w], breaches[:, w]]
         for w, days in enumerate(sorted(WINDOWS))
     }
     return [column for days in WINDOWS for column in by_days[days]]
+
+
+def _window_column(columns: list[Any], days: int, name: str) -> Any:
+    """The column `name` (of WINDOW_COLUMNS) of the `days` window in `_windows`' result."""
+    return columns[WINDOWS.index(days) * len(WINDOW_COLUMNS) + WINDOW_COLUMNS.index(name)]
 
 
 def _lower_bounds(t: Any, bounds: Any, cuts: list[int]) -> Any:
@@ -1961,8 +1967,9 @@ class _Portfolio:
         self.diff = {bar: np.zeros(n_models * self.width, np.int64) for bar in (4, 2)}
         self.has_data = np.zeros((n_models, CHART_DAYS), dtype=bool)
 
-    def add(self, chart: _Chart) -> None:
-        """Count one batch of daily values."""
+    def add(self, chart: _Chart, low: Any, high: Any) -> None:
+        """Count one batch of daily values (`low`, `high`: each series' least and greatest
+        observation in the chart window, NaN for none; the 90-day window's min and max)."""
         import numpy as np
 
         lo, hi = chart.lo, chart.hi
@@ -1978,11 +1985,13 @@ class _Portfolio:
         marked = np.flatnonzero(known & read_before)
         np.maximum.at(self.newest_before, model[marked], chart.prior_t[marked] // DAY_US)
         # a checked value holds from its day until the next value of its series (the as-of
-        # day's end for the last one). Only the series with a daily value outside their ok
-        # band count (most have none: their daily values' min and max, one pass each, tell)
-        counted = np.flatnonzero(
-            checked[lo:hi] & known & (count > 0) & self._leaves_ok_band(chart, lo, hi)
-        )
+        # day's end for the last one). Only the series with a value outside their ok band,
+        # where no warning or breach bound is passed, count (most have none: the window's
+        # min and max tell; a daily value is one of the window's observations)
+        ok_low = np.maximum(t_min[lo:hi], warn_below[lo:hi])
+        ok_high = np.minimum(t_max[lo:hi], warn_above[lo:hi])
+        leaves_ok_band = (low < ok_low) | (high > ok_high)
+        counted = np.flatnonzero(checked[lo:hi] & known & (count > 0) & leaves_ok_band)
         count, series = count[counted], counted + lo
         chosen = _ranges(chart.daily_bounds[counted], count)
         end = np.cumsum(count)
@@ -2051,27 +2060,6 @@ class _Portfolio:
         values = _ranges(chart.daily_bounds[partial], count)
         cells = np.repeat(model[partial] * CHART_DAYS, count) + chart.daily_offset[values]
         self.has_data.reshape(-1)[cells] = True
-
-    def _leaves_ok_band(self, chart: _Chart, lo: int, hi: int) -> Any:
-        """Per series of the batch: whether any of its daily values is outside its ok band,
-        where no warning or breach bound is passed."""
-        import numpy as np
-
-        _, t_min, t_max, warn_below, warn_above = self.limits
-        bounds = chart.daily_bounds
-        present = np.flatnonzero(bounds[1:] > bounds[:-1])
-        leaves = np.zeros(hi - lo, dtype=bool)
-        if not len(present):
-            return leaves
-        # the present series' values are consecutive: each reduces to the next one's start
-        starts = bounds[present]
-        low = np.minimum.reduceat(chart.daily_value, starts)
-        high = np.maximum.reduceat(chart.daily_value, starts)
-        numbers = present + lo
-        leaves[present] = (low < np.maximum(t_min[numbers], warn_below[numbers])) | (
-            high > np.minimum(t_max[numbers], warn_above[numbers])
-        )
-        return leaves
 
     def as_of_codes(self, rows: list[int]) -> list[int]:
         """The status codes on the as-of day of the models at `rows`, once every batch

@@ -37,8 +37,9 @@ in the newest month), so that the series' history reads ~5 months of summaries r
 than every month kept (STATS_SQL at 10,000 models × 13 months: 0.39-0.52 s instead of
 0.65-0.74 s). Every commit replaces it when the months it covers change (a new month,
 late data, `compact`), in the same journal; a history whose name does not match the
-store's summaries is ignored, and `verify` reports it. A store
-synced to a bucket keeps its summaries: the aggregation lists the bucket through
+store's summaries is ignored, and `verify` reports it.
+
+A store synced to a bucket keeps its summaries: the aggregation lists the bucket through
 DuckDB's glob and uses them there too.
 
 Commits are atomic. New parts are written as `*.parquet.tmp` and fsynced; then a
