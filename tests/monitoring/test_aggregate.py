@@ -610,6 +610,112 @@ def test_the_summary_does_not_depend_on_how_rows_are_split_into_parts(
     assert [w.count for w in models["split"].metrics[0].windows] == [14, 60, 180]
 
 
+def _store_with_new_keys(make_catalog, tmp_path, days: int = 270) -> Path:
+    """`days` of data; with ~9 months, the store has a history file (through July) and the
+    months after it hold keys the history does not: models whose ids sort first, in the
+    middle and last, a new metric and new segments (ordered by code point: 'Z' < 'a' <
+    'é'), beside a model that stopped in May; NULL versions, and a version switch at one
+    instant in two parts of a month. Nothing after AS_OF: every part has a summary."""
+    from tests.conftest import write_card
+
+    root = make_catalog()
+    for model_id in ("aa-new", "mm-steady", "mo-new", "stopped", "zz-new"):
+        write_card(root, "models", _card(model_id, AUC, segments=["a", "é"]))
+    rows = []
+    for offset in range(days, -1, -1):
+        version = "" if offset % 11 == 0 else f"1.{offset // 60}.0"
+        rows.append(["mm-steady", version, _day(offset), "auc", "", 0.8 + offset / 10_000])
+        if offset > 190:
+            rows.append(["stopped", "1.0.0", _day(offset), "auc", "", 0.9])
+        if offset < 75:
+            for model_id in ("aa-new", "mo-new", "zz-new"):
+                rows.append([model_id, "2.0.0", _day(offset), "auc", "", 0.7 + offset / 1000])
+            rows.append(["mm-steady", "", _day(offset), "psi", "", offset / 100])
+            for segment in ("é", "Z", "a"):
+                rows.append(["mm-steady", "1.0.0", _day(offset), "auc", segment, 0.79])
+    ingest(load(root), [write_csv(tmp_path / "e.csv", rows)], IngestOptions())
+    switch = [
+        ["mm-steady", "9.9.9", _day(0), "auc", "", 0.5],  # beside the row of 1.0.0 at that time
+        ["mm-steady", "0.0.1", _day(40), "auc", "a", 0.95],
+    ]
+    if days > 200:
+        switch.append(["stopped", "", _day(200), "auc", "", 0.1])
+    ingest(load(root), [write_csv(tmp_path / "switch.csv", switch)], IngestOptions())
+    return root
+
+
+@pytest.mark.parametrize("store", ["history", "no history", "young"])
+def test_summary_rows_merged_by_numpy_give_what_stats_sql_gives(
+    make_catalog, tmp_path, monkeypatch, store
+) -> None:
+    """The series' history from STATS_SQL's GROUP BY on the key strings, or from numpy's
+    merge of the summary rows (`_merged_series`): the same series in the same order, with
+    the same counts, times, latest values and versions, and values before the chart window;
+    and the same summary. Without a history file, the first month's summary numbers the
+    series and most keys are new; in a young store (60 days) every summary is of a month
+    the chart reads, so no series has a value before it."""
+    import numpy as np
+
+    from generator.monitoring import aggregate
+
+    root = _store_with_new_keys(make_catalog, tmp_path, 60 if store == "young" else 270)
+    if store == "no history":
+        for path in (root / "monitoring").glob("history-*"):
+            path.unlink()
+    catalog = load(root)
+    location, _ = aggregate.source_for(catalog)
+    assert (aggregate.Store(location.path).history() is not None) == (store == "history")
+    window = aggregate._Window(AS_OF)
+    params = {"end_us": window.end_us, "read_start_us": window.read_start_us}
+    connection = aggregate.duckdb_connect(location)
+    merged = aggregate._read_series(connection, location, params)
+    expected = _comparable(summarize(catalog, as_of=AS_OF))
+    assert merged.summaries is not None  # merged by numpy
+    assert set(merged.model_id) == {"aa-new", "mm-steady", "mo-new", "zz-new"} | (
+        set() if store == "young" else {"stopped"}
+    )
+    assert (store == "young") == bool(np.isnan(merged.prior_value).all())
+    monkeypatch.setattr(aggregate, "_merged_series", lambda *args: None)
+    grouped = aggregate._read_series(connection, location, params)
+    assert grouped.summaries is None  # by STATS_SQL
+    for name in ("model_id", "metric", "segment", "latest_version"):
+        assert getattr(merged, name) == getattr(grouped, name), name
+    for name in ("key_hash", "n", "first_t", "last_t", "latest_value", "prior_t", "prior_value"):
+        got, want = getattr(merged, name), getattr(grouped, name)
+        assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True), name
+    keys = zip(merged.model_id, merged.metric, merged.segment, strict=True)
+    assert ("mm-steady", "auc", "é") in keys
+    assert _comparable(summarize(catalog, as_of=AS_OF)) == expected
+
+
+def test_summary_rows_with_strings_sharing_a_hash_are_left_to_stats_sql(
+    make_catalog, tmp_path
+) -> None:
+    """Two strings of a key column with one hash, or rows matched to a series by a hash
+    that is not its key's (here every key's): numpy does not merge them (`_merged_series`
+    gives None), STATS_SQL groups them by their strings."""
+    from generator.monitoring import aggregate
+
+    root = _store_with_new_keys(make_catalog, tmp_path)
+    location, _ = aggregate.source_for(load(root))
+    window = aggregate._Window(AS_OF)
+    connection = aggregate.duckdb_connect(location)
+    choice = aggregate._summary_choice(location, window.end_us, connection, window.read_start_us)
+    source = aggregate.parquet_source(choice.summaries)
+    texts = aggregate._arrays(connection, aggregate.SUMMARY_TEXTS_SQL.format(source=source))
+    rows = aggregate._summary_rows(connection, choice.summaries)
+
+    def merged(texts, rows):
+        return aggregate._merged_series(texts, rows, choice.summaries, window.read_start_us)
+
+    assert merged(texts, rows) is not None
+    models = texts["kind"] == 0
+    one_hash = texts["text_hash"].copy()
+    one_hash[models] = one_hash[models][0]
+    assert merged(dict(texts, text_hash=one_hash), rows) is None
+    assert merged(texts, dict(rows, key_hash=rows["key_hash"] * 0 + 42)) is None
+
+
 def _spied_chart_reads(monkeypatch) -> list[str]:
     """Which path read each chart batch: 'rows' (by row numbers) or 'hash' (CHART_SQL)."""
     from generator.monitoring import aggregate
@@ -1035,7 +1141,7 @@ def test_summary_rows_are_matched_to_series_by_runs_or_by_lookup_alike(layout) -
     by looking every row up; both as a plain lookup of each hash."""
     import numpy as np
 
-    from generator.monitoring.aggregate import _series_numbers
+    from generator.monitoring.aggregate import _hash_lookup, _series_numbers
 
     rng = np.random.default_rng(7)
     series_hash = rng.permutation(np.unique(rng.integers(0, 2**62, size=5000, dtype=np.uint64)))
@@ -1047,4 +1153,5 @@ def test_summary_rows_are_matched_to_series_by_runs_or_by_lookup_alike(layout) -
     order = np.argsort(series_hash, kind="stable")
     number_of = {int(value): number for number, value in enumerate(series_hash.tolist())}
     expected = [number_of.get(int(value), -1) for value in hashes.tolist()]
-    assert _series_numbers(series_hash, series_hash[order], order, hashes).tolist() == expected
+    lookup = _hash_lookup(series_hash[order], order, hashes)
+    assert _series_numbers(series_hash, hashes, lookup).tolist() == expected
