@@ -134,6 +134,11 @@ the size from which the allocator maps fresh pages for every array."""
 BLOCK_COPY_ROWS = 1024
 """`_interleaved` copies blocks of alike series when they average this many rows per
 piece, at least (each copy costs a few microseconds of Python; an index array ~4 ns a row)."""
+CHART_LOOKBACK_DAYS = 3
+"""Of the parts of the chart window's first month, the rows from this many days before the
+window are read, not the month's first rows (at 10,000 models, 22 days of 113 read): each
+series' last instant before the window mostly lies in them (daily feeds, a missed day or
+two); the rows of the others before these days are read apart (`_OrderedPart.read_before`)."""
 READ_AHEAD = 2
 """Chart batches read ahead of the main thread: with one, the worker waited for the main
 thread to ask for the next batch and the main thread for the worker, each ~0.7 s at
@@ -1448,7 +1453,9 @@ class _OrderedPart:
     Summary row `i` names the rows `[row_start[i], row_start[i + 1])`, of series
     `series_no[i]` (-1: a key with no rows up to the as-of day); the rows of series lo..hi-1
     are then one range of the part's rows. Rows are read ahead, CHART_READ_ROWS at a time,
-    into `chunk_t` and `chunk_value` (from row `chunk_start`), up to a series' first row."""
+    into `chunk_t` and `chunk_value` (row numbers `chunk_start` to `chunk_end`), up to a
+    series' first row. Of a part of the chart window's first month, only the rows from
+    `since` on are read (`_OrderedPart.since`); `chunk_rows` then holds their row numbers."""
 
     path: str
     series_no: Any
@@ -1459,48 +1466,95 @@ class _OrderedPart:
     """The summary rows with a series number (their numbers increase)."""
     known_series: Any
     """Their series numbers."""
+    month_start: int
+    """The first microsecond of the part's month."""
     chunk_start: int = 0
+    chunk_end: int = 0
     chunk_t: Any = None
     chunk_value: Any = None
+    chunk_rows: Any = None
 
-    def rows(self, connection: Any, row: int, row_end: int) -> list[tuple[int, Any, Any]]:
-        """Times and values of rows `[row, row_end)` (a series' first row to another's), as
-        one or two segments (first row, times, values) cut at a series' first row: the rows
+    def since(self, cut: int) -> int | None:
+        """Where the rows read start, for a chart window starting at `cut` (None: the first
+        row): CHART_LOOKBACK_DAYS before it, when the part's month starts earlier (the
+        window's first month). A series' last instant before the window is then read
+        when it lies in those days; `_ordered_points` reads the others' apart."""
+        since = cut - CHART_LOOKBACK_DAYS * DAY_US
+        return since if self.month_start < since else None
+
+    def rows(
+        self, connection: Any, row: int, row_end: int, since: int | None
+    ) -> list[tuple[int, int, Any, Any, Any]]:
+        """Times and values of rows `[row, row_end)` (a series' first row to another's) from
+        `since` on (None: all), as one or two segments (first row, end row, row numbers of
+        the rows read or None for all, times, values) cut at a series' first row: the rows
         left in the chunk, then those of the next. Batches do not end where chunks do, and
         reading the rows left again cost 18-22 % more rows read."""
         import numpy as np
 
         segments = []
-        chunk = self.chunk_t
-        if chunk is not None and self.chunk_start <= row < self.chunk_start + len(chunk):
-            offset, taken = (
-                row - self.chunk_start,
-                min(row_end, self.chunk_start + len(chunk)) - row,
-            )
-            segments.append(
-                (row, chunk[offset : offset + taken], self.chunk_value[offset : offset + taken])
-            )
-            if row + taken == row_end:
+        if self.chunk_t is not None and self.chunk_start <= row < self.chunk_end:
+            taken_end = min(row_end, self.chunk_end)
+            segments.append(self._segment(row, taken_end))
+            if taken_end == row_end:
                 return segments
-            ahead, row = CHART_READ_ROWS, row + taken
+            ahead, row = CHART_READ_ROWS, taken_end
         else:
             ahead = min(CHART_READ_ROWS, 4 * (row_end - row))
-        self.chunk_t = self.chunk_value = None
+        self.chunk_t = self.chunk_value = self.chunk_rows = None
         # up to the last series that ends within the read-ahead
         read_end = max(
             row_end, int(self.row_start[np.searchsorted(self.row_start, row + ahead, "right") - 1])
         )
+        later = "" if since is None else f" AND ts >= make_timestamptz({since}::BIGINT)"
+        numbers = "" if since is None else ", file_row_number AS row_number"
         columns = _arrays(
             connection,
-            f"SELECT epoch_us(ts) AS t, value FROM read_parquet({sql_string(self.path)}, "
-            f"file_row_number = true) WHERE file_row_number >= {row} "
-            f"AND file_row_number < {read_end}",
+            f"SELECT epoch_us(ts) AS t, value{numbers} FROM read_parquet("
+            f"{sql_string(self.path)}, file_row_number = true) WHERE file_row_number >= {row} "
+            f"AND file_row_number < {read_end}{later}",
         )
-        self.chunk_start, self.chunk_t, self.chunk_value = row, columns["t"], columns["value"]
-        if len(self.chunk_t) != read_end - row:
-            raise _PartMismatch(self.path)
-        segments.append((row, self.chunk_t[: row_end - row], self.chunk_value[: row_end - row]))
+        self.chunk_start, self.chunk_end = row, read_end
+        self.chunk_t, self.chunk_value = columns["t"], columns["value"]
+        if since is None:
+            if len(self.chunk_t) != read_end - row:
+                raise _PartMismatch(self.path)
+        else:
+            self.chunk_rows = np.asarray(columns["row_number"], dtype=np.int64)
+        segments.append(self._segment(row, row_end))
         return segments
+
+    def _segment(self, row: int, end: int) -> tuple[int, int, Any, Any, Any]:
+        """The chunk's rows `[row, end)`, as `rows` gives them."""
+        import numpy as np
+
+        if self.chunk_rows is None:
+            first, last = row - self.chunk_start, end - self.chunk_start
+            numbers = None
+        else:
+            first, last = np.searchsorted(self.chunk_rows, [row, end]).tolist()
+            numbers = self.chunk_rows[first:last]
+        return row, end, numbers, self.chunk_t[first:last], self.chunk_value[first:last]
+
+    def read_before(
+        self, connection: Any, low: int, missing: Any, since: int
+    ) -> tuple[Any, Any, Any, Any]:
+        """The rows before `since` of summary rows low + `missing` (increasing): where each
+        one's rows start and how many, times and values. One query, over the rows of the
+        first to the last of them."""
+        import numpy as np
+
+        first, end = self.row_start[low + missing], self.row_start[low + missing + 1]
+        columns = _arrays(
+            connection,
+            f"SELECT epoch_us(ts) AS t, value, file_row_number AS row_number FROM read_parquet("
+            f"{sql_string(self.path)}, file_row_number = true) WHERE file_row_number >= "
+            f"{int(first[0])} AND file_row_number < {int(end[-1])} "
+            f"AND ts < make_timestamptz({since}::BIGINT)",
+        )
+        numbers = np.asarray(columns["row_number"], dtype=np.int64)
+        start = np.searchsorted(numbers, first)
+        return start, np.searchsorted(numbers, end) - start, columns["t"], columns["value"]
 
 
 class _PartMismatch(Exception):
@@ -1624,6 +1678,7 @@ def _ordered_parts(summaries: Any, series: _Series) -> list[_OrderedPart] | None
                 all_last[low:high],
                 known,
                 series_no[known],
+                _month_bounds(part)[0],
             )
         )
     return parts
@@ -1740,22 +1795,43 @@ def _ordered_points(
             continue
         low, high = int(part.known[first]), int(part.known[end - 1]) + 1
         row_start = part.row_start
-        for row, t, value in part.rows(connection, int(row_start[low]), int(row_start[high])):
+        since = part.since(cut)
+        for row, row_end, read, t, value in part.rows(
+            connection, int(row_start[low]), int(row_start[high]), since
+        ):
             # the segment's summary rows
-            low, high = np.searchsorted(row_start, [row, row + len(t)]).tolist()
-            start = row_start[low:high] - row
-            count = np.diff(row_start[low : high + 1])
+            low, high = np.searchsorted(row_start, [row, row_end]).tolist()
+            rows = np.diff(row_start[low : high + 1])
+            first_us, last_us = part.first_us[low:high], part.last_us[low:high]
+            if read is None:
+                start, count = row_start[low:high] - row, rows
+                whole = some = slice(None)
+            else:  # from `since` on: each series' last rows
+                edges = np.searchsorted(read, row_start[low : high + 1])
+                start, count = edges[:-1], np.diff(edges)
+                whole, some = count == rows, count > 0
+                if bool(((count > rows) | ((count == 0) & (last_us >= since))).any()):
+                    raise _PartMismatch(part.path)
             if bool(
-                (t[start] != part.first_us[low:high]).any()
-                or (t[start + count - 1] != part.last_us[low:high]).any()
+                (t[start[whole]] != first_us[whole]).any()
+                or (t[(start + count - 1)[some]] != last_us[some]).any()
             ):
                 raise _PartMismatch(part.path)
             pieces.append((t, value))
             numbers = part.series_no[low:high]
             held = numbers >= 0  # a key that is no series is left out
             skip = np.zeros(len(count), dtype=np.int64)
-            if int(part.first_us[low:high].min()) < cut:
+            if int(first_us.min()) < cut:
                 skip = _before_window(t, value, start, count, cut, numbers - lo, held, before)
+            if read is not None:
+                # rows before `since`, but none read before the window: the last instant
+                # before it is among the rows not read
+                missing = np.flatnonzero(held & (skip == 0) & (count < rows))
+                if len(missing):
+                    *runs, t_before, value_before = part.read_before(
+                        connection, low, missing, since
+                    )
+                    _last_instants(t_before, value_before, *runs, numbers[missing] - lo, before)
             for per_series, column in (
                 (counts, count - skip),
                 (starts, start + skip),
@@ -1814,12 +1890,23 @@ def _before_window(
     first_inside = _lower_bounds(t, bounds, [cut])[:, 0]
     skip = first_inside - start
     runs = np.flatnonzero(held & (skip > 0))
-    if len(runs):
-        end = first_inside[runs]
-        last = _run_lower_bounds(t, start[runs], skip[runs], t[end - 1])
-        rows = _ranges(last, end - last)
-        before.append((np.repeat(offset[runs], end - last), t[rows], value[rows]))
+    _last_instants(t, value, start[runs], skip[runs], offset[runs], before)
     return skip
+
+
+def _last_instants(
+    t: Any, value: Any, start: Any, count: Any, offset: Any, before: list[tuple[Any, Any, Any]]
+) -> None:
+    """Appends to `before` the rows of the last instant of each run `[start[i], start[i] +
+    count[i])` of times `t` (in time order; count > 0): series offset `offset[i]`, times,
+    values."""
+    import numpy as np
+
+    if len(start):
+        end = start + count
+        last = _run_lower_bounds(t, start, count, t[end - 1])
+        rows = _ranges(last, end - last)
+        before.append((np.repeat(offset, end - last), t[rows], value[rows]))
 
 
 def _interleaved(

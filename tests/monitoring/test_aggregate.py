@@ -533,6 +533,61 @@ def test_values_and_data_from_before_the_chart_window_count_on_the_portfolio_day
     assert summary.series["month-before"].get("auc") == [(AS_OF - dt.timedelta(days=20), 0.75)]
 
 
+def test_the_last_value_before_the_window_lies_beyond_the_days_read_before_it(
+    make_catalog, tmp_path, monkeypatch
+) -> None:
+    """Of the window's first month, the rows from CHART_LOOKBACK_DAYS before the window are
+    read; a series whose last instant before the window is older (a weekly feed, a feed
+    that stopped, two versions at that instant) has it read apart: the portfolio's first
+    days, staleness and breach starts are those of reading by key hashes, which reads
+    the whole month."""
+    from generator.monitoring import aggregate
+    from tests.conftest import write_card
+
+    stories = ("weekly", "stopped", "tie", "daily")
+    root = make_catalog()
+    for model_id in stories:
+        write_card(root, "models", _card(model_id, AUC, freshness=30))
+    first_day = 89  # the window's first day, in days before AS_OF (2026-08-24)
+    rows = []
+    for offset in range(first_day + 20, -1, -1):  # from the month's first days on
+        rows.append(["daily", "1.0.0", _day(offset), "auc", "", 0.85])
+        if (offset - first_day - 5) % 7 == 0:  # 5 days before the window, 2 days into it...
+            rows.append(["weekly", "1.0.0", _day(offset), "auc", "", 0.7 if offset > 80 else 0.9])
+        if offset > first_day + 10:
+            rows.append(["stopped", "1.0.0", _day(offset), "auc", "", 0.79])  # a warning
+    for version, value in (("1.0.0", 0.85), ("1.1.0", 0.6)):  # 6 days before: greatest counts
+        rows.append(["tie", version, _day(first_day + 6), "auc", "", value])
+    rows.append(["tie", "1.0.0", _day(first_day - 3), "auc", "", 0.7])
+    ingest(load(root), [write_csv(tmp_path / "e.csv", rows)], IngestOptions())
+    catalog = load(root)
+    read_before = []
+    real = aggregate._OrderedPart.read_before
+
+    def spied(part, connection, low, missing, since):
+        read_before.append(len(missing))
+        return real(part, connection, low, missing, since)
+
+    monkeypatch.setattr(aggregate._OrderedPart, "read_before", spied)
+    reads = _spied_chart_reads(monkeypatch)
+    summary = summarize(catalog, as_of=AS_OF)
+    assert set(reads) == {"rows"} and sum(read_before) == 3  # all but daily
+    monkeypatch.setattr(aggregate, "_ordered_parts", lambda *args: None)
+    assert _comparable(summarize(catalog, as_of=AS_OF)) == _comparable(summary)
+    assert "hash" in reads
+    by_day = dict(summary.portfolio)
+    window_start = AS_OF - dt.timedelta(days=first_day)
+    # weekly breaches from 5 days before the window; stopped warns until stale (30 days);
+    # tie is fine (0.85 after 0.6 at one instant) until it breaches 3 days into the window
+    assert by_day[window_start][HealthStatus.breach] == 1
+    assert by_day[window_start][HealthStatus.warning] == 1
+    assert by_day[window_start + dt.timedelta(days=3)][HealthStatus.breach] == 2
+    assert summary.models["stopped"].status == HealthStatus.stale
+    since = summary.models["tie"].metrics[0].breach_since  # not from the 0.6 before
+    assert since == dt.datetime.fromisoformat(_day(first_day - 3))
+    assert summary.models["weekly"].status == HealthStatus.ok
+
+
 @pytest.mark.parametrize("read", ["rows", "hash"])
 def test_breach_starts_at_and_before_the_chart_window(make_catalog, tmp_path, monkeypatch, read):
     """Of the rows read before the chart window only each series' last instant is kept (its
