@@ -8,30 +8,36 @@ worker thread reads the next batch while numpy works on the current one).
 
 Where the time goes (2 cores, a fresh process, after the imports; 1,000 models = 11M
 rows, 10,000 models = 109M rows; medians of interleaved runs on a quiet machine):
-summarize takes ~0.35-0.45 s and ~2.5-3.0 s, peak RSS ~1.3-1.45 GB at 10,000 models with
+summarize takes ~0.35-0.45 s and ~2.4-2.6 s, peak RSS ~1.3-1.35 GB at 10,000 models with
 the cards loaded; single runs swing by 30 % and more on this VM (fresh pages, neighbours).
 In order:
 
 1. connecting (~0.03-0.04 s);
-2. the series' history (STATS_SQL) from the store's history file and the series
-   summaries of the months after it (~0.05-0.09 s, ~0.4-0.5 s; 0.65-0.75 s from every
-   month's summaries, ~11 s by a GROUP BY over every row of a store without summaries);
-3. the plan of the chart reads: the chart months' summary rows matched to the series
-   (`_chart_summaries` while STATS_SQL runs, then `_ordered_parts`, ~0.1 s of CPU at
-   10,000), while the main thread makes the thresholds and the portfolio's arrays;
-4. the chart window's observations (3.4M and 34M rows read, counting the rows of the
-   window's first month before it), read by a worker thread by row numbers, in batches of
-   whole models of ~1M observations (the first ~250,000), READ_AHEAD batches ahead of the
-   main thread (`_ordered_points`): parts are sorted by series and their summaries
-   count each series' rows, so a batch is one row range per part, read without the key
-   strings (hashing three strings per row was most of a read's cost) and put in
-   (series, time) order by 2-D copies of blocks of series alike in every part
-   (`_interleaved`), leaving out the rows before the window but for each series' last
-   instant (`_before_window`: a fifth of the rows at 10,000 models, which the main
-   thread then no longer sorts out); the worker then makes the batch's daily values
-   (`_chart`, `_read_chart`). Read alone: ~0.12 s and ~0.9 s of CPU; alongside the main
-   thread ~1.5-1.9 s at 10,000; the two threads are about even (moving `_interleaved` to
-   the main thread cost 0.2 s, moving `_chart` to the worker saved 0.2 s);
+2. the series' history, merged by numpy from the summary rows of the store's history file
+   and of the months after it (`_merged_series`: the rows, SUMMARY_ROWS_SQL, read by the
+   worker while the main thread reads each key column's strings; ~0.2-0.35 s at 10,000 in
+   a fresh process, most of it the fresh pages of 1.5M fetched rows), or by STATS_SQL's
+   GROUP BY on the three key strings (~0.05-0.09 s and ~0.4-0.5 s; 0.65-0.75 s from every
+   month's summaries, ~11 s over every row of a store without summaries) when a part is
+   read in full, the store is remote, or two strings of a key column share a hash;
+3. the plan of the chart reads: the chart months' summary rows, numbered by the merge,
+   matched to the parts (`_chart_summaries`, `_ordered_parts`: a few milliseconds on the
+   main thread; in the worker, while the main thread's Python loops held the GIL, ~0.2 s),
+   then the thresholds and the portfolio's arrays while the first batch is read;
+4. the chart window's observations (2.8M and 27.8M rows read: the window's 90 days and,
+   of its first month's parts, the CHART_LOOKBACK_DAYS before it; 34M at 10,000 from the
+   month's first day), read by a worker thread by row numbers, in batches of whole
+   models of ~1M observations (the first ~250,000), READ_AHEAD batches ahead of the main
+   thread (`_ordered_points`): parts are sorted by series and their summaries count each
+   series' rows, so a batch is one row range per part, read without the key strings
+   (hashing three strings per row was most of a read's cost) and put in (series, time)
+   order by 2-D copies of blocks of series alike in every part (`_interleaved`), leaving
+   out the rows before the window but for each series' last instant (`_before_window`;
+   a series whose last instant lies before the days read has its older rows read apart,
+   `_OrderedPart.read_before`). Read alone: ~0.1 s and ~0.8 s of CPU; alongside the main
+   thread ~1.5-1.9 s at 10,000, the slower of the two threads: the main thread makes each
+   batch's daily values (`_chart`; in the worker: 2.77 s instead of 2.54 s at 10,000,
+   medians of 6 interleaved runs), and moving `_interleaved` to it cost 0.2 s;
 5. per batch, on the main thread: the windows (`_windows`:
    one `reduceat` per statistic over disjoint time segments of each series; ~0.4 s at
    10,000 against 1.0-1.1 s summing each window's own observations), breach starts, the
@@ -45,7 +51,7 @@ In order:
    medians of 4 interleaved runs).
 
 `govcat build` starts the store's half of this work (`Prefetch`: DuckDB's imports and
-connection, STATS_SQL, the chart reads' plan and the first batch; none of it needs a
+connection, the series' history, the chart reads' plan and the first batch; none of it needs a
 card) before it validates the catalog, so that it runs while the cards are read:
 validate + aggregate, medians of interleaved builds with compiled bytecode, 0.32 s
 instead of 0.35 s at 100 models and 0.85 s instead of 0.96 s at 1,000 (neutral at
@@ -233,13 +239,15 @@ def _models(catalog: Catalog) -> dict[str, list[Any]]:
 # Two reads, both filtering on the `ts` column itself so that DuckDB skips row
 # groups (and whole months) by their statistics:
 #
-# 1. per series over the whole history (STATS_SQL): the parts' series summaries
-#    (a few hundred thousand rows) for every month that ends before the as-of day's
-#    end — or holds nothing later — and a GROUP BY on the three key strings over
-#    the rest (the current month, or every part of a store without summaries);
-#    its cost follows the number of series, not the years of history kept;
-# 2. the raw observations of the chart window (read from the first day of its month, for
-#    the last value before the window): times and values by row numbers, in series order,
+# 1. per series over the whole history: the parts' series summaries (a few hundred
+#    thousand rows) for every month that ends before the as-of day's end — or holds
+#    nothing later —, merged by numpy (SUMMARY_ROWS_SQL, `_merged_series`) or by a
+#    GROUP BY on the three key strings (STATS_SQL), which also aggregates the rest (the
+#    current month, or every part of a store without summaries); its cost follows the
+#    number of series, not the years of history kept;
+# 2. the raw observations of the chart window (and of the month before it, or of the
+#    CHART_LOOKBACK_DAYS before it, for the last value before the window): times and
+#    values by row numbers, in series order,
 #    from parts whose summaries say which rows each series holds (`_ordered_points`);
 #    else (a remote store, a part without a summary or not matching it) keyed by a
 #    64-bit hash of the series key (CHART_SQL) and sorted once by numpy. numpy derives
@@ -1095,17 +1103,19 @@ class _StoreRead:
             raise
 
     def read(self, number: int) -> Any:
-        """The future of chart batch `number`'s `_Chart`."""
-        return self.pool.submit(_read_chart, self.chart_args, *self.batches[number])
+        """The future of chart batch `number`'s observations (`_read_points`)."""
+        return self.pool.submit(_read_points, *self.chart_args, *self.batches[number])
 
     def charts(self) -> Iterator[_Chart]:
         """Each chart batch's `_Chart`, in order, the reads staying READ_AHEAD batches ahead
-        of the caller."""
+        of the caller. The daily values (`_chart`) are made here, on the caller's thread:
+        the reads are the slower half (in the worker, summarize took 2.77 s instead of
+        2.54 s at 10,000 models, medians of 6 interleaved runs; alike at 1,000)."""
         for number in range(len(self.batches)):
-            chart = self.ahead.popleft().result()
+            points = self.ahead.popleft().result()
             if number + READ_AHEAD < len(self.batches):
                 self.ahead.append(self.read(number + READ_AHEAD))
-            yield chart
+            yield _chart(points, self.params, *self.batches[number])
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -1571,7 +1581,7 @@ def _chart_summaries(
     (with each key's hash; and its series number, `series_no`, when `merged` holds them)
     and the parts' row counts; None for a remote store or a part without a summary. The
     summary rows come from `merged` (the rows `_merged_series` merged) when it has every
-    one of them, else from a query, run while STATS_SQL runs."""
+    one of them, else from a query."""
     import numpy as np
 
     if location.is_remote:
@@ -1738,17 +1748,6 @@ def _hash_lookup(sorted_hashes: Any, order: Any, hashes: Any) -> Callable[[Any],
         return numbers
 
     return lookup
-
-
-def _read_chart(chart_args: tuple[Any, ...], lo: int, hi: int) -> _Chart:
-    """The `_Chart` of series lo..hi-1 from the chart window's observations
-    (`_read_points`' arguments: `chart_args`, then `lo` and `hi`).
-
-    Runs in the worker thread, `_chart` too: the main thread has more to do per batch;
-    summarize 0.38 s instead of 0.43 s at 1,000 models (medians of 6 interleaved runs) and
-    2.74 s instead of 2.96 s at 10,000 (5 runs)."""
-    connection, source, plan, series, params = chart_args
-    return _chart(_read_points(connection, source, plan, series, params, lo, hi), params, lo, hi)
 
 
 def _read_points(
