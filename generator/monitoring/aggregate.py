@@ -245,9 +245,9 @@ def _models(catalog: Catalog) -> dict[str, list[Any]]:
 #    GROUP BY on the three key strings (STATS_SQL), which also aggregates the rest (the
 #    current month, or every part of a store without summaries); its cost follows the
 #    number of series, not the years of history kept;
-# 2. the raw observations of the chart window (and of the month before it, or of the
-#    CHART_LOOKBACK_DAYS before it, for the last value before the window): times and
-#    values by row numbers, in series order,
+# 2. the raw observations of the chart window (and, for the last value before the
+#    window, of its first month's days before it, or only of the CHART_LOOKBACK_DAYS
+#    before it when read by row numbers): times and values by row numbers, in series order,
 #    from parts whose summaries say which rows each series holds (`_ordered_points`);
 #    else (a remote store, a part without a summary or not matching it) keyed by a
 #    64-bit hash of the series key (CHART_SQL) and sorted once by numpy. numpy derives
@@ -539,16 +539,14 @@ class _SummaryChoice:
     the part's rows (`raw`, aggregated by SERIES_SQL)."""
 
     summaries: list[str]
+    """The history file first, when it stands in."""
     raw: list[str]
-    history: str | None
-    """The history file, when it is one of `summaries` (the first)."""
-    remote: bool
 
 
 def _summary_choice(
     location: StoreLocation, end_us: int, connection: Any, prior_end_us: int
 ) -> _SummaryChoice:
-    history, chosen = None, None
+    chosen = None
     if location.is_remote:
         parts = remote_summarized_parts(connection, location.url or "")
     else:
@@ -563,7 +561,6 @@ def _summary_choice(
         if _month_bounds(f"year={year:04d}/month={month:02d}/x")[1] <= prior_end_us:
             # every month it covers ends before the chart window's: it replaces their
             # summaries (whose prior_* are their last_* all the same)
-            history = path
             summaries.append(path)
             parts = [(part, summary) for part, summary in parts if summary not in covered]
     for part, summary in parts:
@@ -580,7 +577,7 @@ def _summary_choice(
             summaries.append(summary)
         else:
             raw.append(part)
-    return _SummaryChoice(summaries, raw, history, location.is_remote)
+    return _SummaryChoice(summaries, raw)
 
 
 def _done(value: Any) -> Future[Any]:
@@ -744,9 +741,12 @@ def _merged_series(
 
             number[lo:hi] = _series_numbers(key_hash[:first_rows], key_hash[lo:hi], lookup)
         new_rows = np.flatnonzero(number < 0)
-        # the rows matched by a run of hashes: their series' strings (a series' number is
-        # its row in the first file)
-        matched = np.flatnonzero(number >= 0) if len(new_rows) else slice(None)
+        # the other files' rows matched by a run of hashes: their series' strings (a
+        # series' number is its row in the first file)
+        if len(new_rows):
+            matched = np.flatnonzero(number[first_rows:] >= 0) + first_rows
+        else:
+            matched = slice(first_rows, None)
         if not keys.same(matched, number[matched]):
             return None
         # the keys not in the first file, ordered among its keys
@@ -887,7 +887,13 @@ def _summaries_sql(
     """STATS_SQL's input: per part up to `end_us`, its summary when it has one and holds
     nothing later, else the part's rows aggregated (SERIES_SQL); with each series' last
     observation before `prior_end_us` (the `prior_*` columns, NULL when none)."""
-    choice = _summary_choice(location, end_us, connection, prior_end_us)
+    return _choice_sql(
+        _summary_choice(location, end_us, connection, prior_end_us), end_us, prior_end_us
+    )
+
+
+def _choice_sql(choice: _SummaryChoice, end_us: int, prior_end_us: int) -> str:
+    """`_summaries_sql` of the parts and summaries `choice` chose."""
     selects = []
     if choice.summaries:
         prior = PRIOR_SUMMARY.format(prior_end=prior_end_us)
@@ -916,7 +922,7 @@ def _read_series(
 
     end_us, prior_end_us = params["end_us"], params["read_start_us"]
     choice = _summary_choice(location, end_us, connection, prior_end_us)
-    if choice.summaries and not choice.raw and not choice.remote:
+    if choice.summaries and not choice.raw and not location.is_remote:
         if aside is None:
             rows = _done(_summary_rows(connection, choice.summaries))
         else:
@@ -927,7 +933,7 @@ def _read_series(
         merged = _merged_series(texts, rows.result(), choice.summaries, prior_end_us)
         if merged is not None:
             return merged
-    summaries = _summaries_sql(location, end_us, connection, prior_end_us)
+    summaries = _choice_sql(choice, end_us, prior_end_us)
     columns = _arrays(connection, STATS_SQL.format(summaries=summaries, no_time=NO_TIME))
 
     def numbers(name: str, dtype: Any) -> Any:
@@ -1520,14 +1526,8 @@ class _OrderedPart:
         read_end = max(
             row_end, int(self.row_start[np.searchsorted(self.row_start, row + ahead, "right") - 1])
         )
-        later = "" if since is None else f" AND ts >= make_timestamptz({since}::BIGINT)"
-        numbers = "" if since is None else ", file_row_number AS row_number"
-        columns = _arrays(
-            connection,
-            f"SELECT epoch_us(ts) AS t, value{numbers} FROM read_parquet("
-            f"{sql_string(self.path)}, file_row_number = true) WHERE file_row_number >= {row} "
-            f"AND file_row_number < {read_end}{later}",
-        )
+        later = None if since is None else f"ts >= make_timestamptz({since}::BIGINT)"
+        columns = self._read(connection, row, read_end, later)
         self.chunk_start, self.chunk_end = row, read_end
         self.chunk_t, self.chunk_value = columns["t"], columns["value"]
         if since is None:
@@ -1537,6 +1537,19 @@ class _OrderedPart:
             self.chunk_rows = np.asarray(columns["row_number"], dtype=np.int64)
         segments.append(self._segment(row, row_end))
         return segments
+
+    def _read(self, connection: Any, row: int, end: int, when: str | None) -> dict[str, Any]:
+        """Times and values of rows `[row, end)`; only those matching `when` (SQL on `ts`),
+        then with their row numbers (`row_number`)."""
+        numbers, condition = (
+            ("", "") if when is None else (", file_row_number AS row_number", f" AND {when}")
+        )
+        return _arrays(
+            connection,
+            f"SELECT epoch_us(ts) AS t, value{numbers} FROM read_parquet("
+            f"{sql_string(self.path)}, file_row_number = true) WHERE file_row_number >= {row} "
+            f"AND file_row_number < {end}{condition}",
+        )
 
     def _segment(self, row: int, end: int) -> tuple[int, int, Any, Any, Any]:
         """The chunk's rows `[row, end)`, as `rows` gives them."""
@@ -1559,13 +1572,8 @@ class _OrderedPart:
         import numpy as np
 
         first, end = self.row_start[low + missing], self.row_start[low + missing + 1]
-        columns = _arrays(
-            connection,
-            f"SELECT epoch_us(ts) AS t, value, file_row_number AS row_number FROM read_parquet("
-            f"{sql_string(self.path)}, file_row_number = true) WHERE file_row_number >= "
-            f"{int(first[0])} AND file_row_number < {int(end[-1])} "
-            f"AND ts < make_timestamptz({since}::BIGINT)",
-        )
+        earlier = f"ts < make_timestamptz({since}::BIGINT)"
+        columns = self._read(connection, int(first[0]), int(end[-1]), earlier)
         numbers = np.asarray(columns["row_number"], dtype=np.int64)
         start = np.searchsorted(numbers, first)
         return start, np.searchsorted(numbers, end) - start, columns["t"], columns["value"]
@@ -1601,8 +1609,7 @@ def _chart_summaries(
     if not chosen:
         return [], {}, {}
     numbered = {path: number for number, path in enumerate(merged.files)} if merged else {}
-    if all(summary in numbered for _, summary in chosen):
-        assert merged is not None
+    if merged is not None and all(summary in numbered for _, summary in chosen):
         pieces = [
             (merged.edges[numbered[summary]], merged.edges[numbered[summary] + 1])
             for _, summary in chosen
